@@ -1,0 +1,48 @@
+# Two entry points on a fresh machine: `make serve` and `make test` (each installs what it needs).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?= -q
+DEBIAN_TOOLS := wrk nginx
+
+.PHONY: serve test test-compiled test-pure typecheck lint build tools bench bench-quick clean
+
+$(STAMP): pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+# compile koa/_speedups in place (a no-op when there is nothing to build)
+build: $(STAMP)
+	$(PY) setup.py -q build_ext --inplace
+
+serve: build
+	$(PY) -m koa serve examples.hello:app --host 127.0.0.1 --port 3000
+
+# Debian tools some tests drive (wrk for load, nginx as a reverse proxy)
+tools:
+	@missing=""; for t in $(DEBIAN_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: build tools typecheck test-compiled test-pure
+
+test-compiled: build
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-pure: build
+	KOA_NO_EXTENSIONS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+lint: $(STAMP)
+	$(PY) -m ruff check koa tests
+
+clean:
+	rm -rf build dist *.egg-info koa/_speedups/*.so koa/_speedups/*.c

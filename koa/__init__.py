@@ -1,0 +1,25 @@
+"""koa: Koa.js for Python asyncio: middleware-first, minimal, fast."""
+from __future__ import annotations
+
+from koa._speedups import USING_EXTENSIONS
+from koa.application import Koa, current_context
+from koa.compose import compose
+from koa.context import Context
+from koa.errors import HttpError
+from koa.request import Request
+from koa.response import Response
+
+__version__ = "1.0.0.dev0"
+__speedups__ = USING_EXTENSIONS
+
+__all__ = [
+    "Context",
+    "HttpError",
+    "Koa",
+    "Request",
+    "Response",
+    "__speedups__",
+    "__version__",
+    "compose",
+    "current_context",
+]

@@ -1,0 +1,1 @@
+"""Transports turn bytes (or ASGI events) into a Request and a finished Response back."""
