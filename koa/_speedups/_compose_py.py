@@ -11,13 +11,16 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 
+_EXHAUSTED = iter(())  # an exhausted iterator stays exhausted: share one
+
+
 class _Done:
     """Awaitable that finishes at once: what `next()` gives past the innermost layer."""
 
     __slots__ = ()
 
     def __await__(self) -> Generator[Any, None, None]:
-        return iter(())  # type: ignore[return-value]
+        return _EXHAUSTED  # type: ignore[return-value]
 
     __iter__ = __await__
 
