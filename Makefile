@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -q
 DEBIAN_TOOLS := wrk nginx
 
-.PHONY: serve test test-compiled test-pure typecheck lint build tools bench bench-quick clean
+.PHONY: serve test test-compiled test-pure typecheck lint build tools bench bench-quick bench-micro clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ typecheck: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check koa tests
+
+# micro-benchmarks (pytest-benchmark): compose depth, router match, in-process request
+bench-micro: build
+	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-columns=min,median,ops --benchmark-sort=name
 
 clean:
 	rm -rf build dist *.egg-info koa/_speedups/*.so koa/_speedups/*.c
