@@ -13,7 +13,10 @@ USING_EXTENSIONS = False
 
 if TYPE_CHECKING or NO_EXTENSIONS:  # type checkers always read the pure twin
     from ._compose_py import DONE, Dispatcher
+    from ._tree_py import Tree
 else:
+    from ._tree_py import Tree  # until _tree_c exists
+
     try:
         from ._compose_c import DONE, Dispatcher
 
@@ -21,4 +24,4 @@ else:
     except ImportError:  # not built here: same behaviour, slower
         from ._compose_py import DONE, Dispatcher
 
-__all__ = ["DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher"]
+__all__ = ["DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher", "Tree"]

@@ -1,0 +1,206 @@
+"""The route matcher in pure Python: the readable twin of _tree_c.pyx.
+
+A radix tree over path segments. Each node holds a dict of static children (one lookup
+per segment), then its dynamic children in priority order: constrained parameters
+(sorted by regex source), the plain parameter, the catch-all. A walk takes the static
+child when there is one and remembers the node only if it also has dynamic children, so
+that it can come back there when the static branch dead-ends; otherwise it never
+backtracks. Fully static paths are also kept in one dict keyed by the whole path, which
+answers most static requests with a single lookup.
+
+A pattern reaches `add()` already parsed, as one entry per segment:
+
+- `str`: static text, as written (percent-escapes are decoded here, as for requests);
+- `None`: a parameter, any non-empty segment;
+- `re.Pattern`: a constrained segment, tried with `fullmatch`; it yields its groups, or
+  the whole segment when it has none;
+- `...`: the catch-all, the rest of the path (non-empty), only as the last segment.
+
+Only plain data lives in the tree (dicts, tuples, compiled patterns), so that a compiled
+class with the same two methods can take its place.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from types import EllipsisType
+from typing import Generic, TypeAlias, TypeVar
+from urllib.parse import unquote
+
+P = TypeVar("P")
+Segment: TypeAlias = "str | None | re.Pattern[str] | EllipsisType"
+
+
+def decode(text: str) -> str:
+    """decodeURIComponent that gives up quietly: invalid UTF-8 leaves `text` as it is."""
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return text
+
+
+_REGEX, _PARAM, _CATCH_ALL = 0, 1, 2
+_NO_REGEX: re.Pattern[str] = re.compile("(?!)")  # stands in the regex slot of the other kinds
+
+
+class _Node(Generic[P]):
+    __slots__ = ("static", "regexes", "param", "catch_all", "dynamic", "leaf")
+
+    def __init__(self) -> None:
+        self.static: dict[str, _Node[P]] = {}
+        self.regexes: dict[str, tuple[re.Pattern[str], _Node[P]]] = {}
+        self.param: _Node[P] | None = None
+        self.catch_all: _Node[P] | None = None
+        # (kind, regex, child), in the order they are tried
+        self.dynamic: tuple[tuple[int, re.Pattern[str], _Node[P]], ...] = ()
+        self.leaf: tuple[P, tuple[str, ...]] | None = None
+
+    def reorder(self) -> None:
+        entries = [(_REGEX, *self.regexes[source]) for source in sorted(self.regexes)]
+        if self.param is not None:
+            entries.append((_PARAM, _NO_REGEX, self.param))
+        if self.catch_all is not None:
+            entries.append((_CATCH_ALL, _NO_REGEX, self.catch_all))
+        self.dynamic = tuple(entries)
+
+
+class Tree(Generic[P]):
+    """Maps paths to payloads: add(segments, names, payload), match(path)."""
+
+    __slots__ = ("sensitive", "_root", "_static")
+
+    def __init__(self, sensitive: bool = False) -> None:
+        self.sensitive = sensitive
+        self._root: _Node[P] = _Node()
+        self._static: dict[str, P] = {}
+
+    def add(self, segments: Sequence[Segment], names: Sequence[str], payload: P) -> None:
+        """Register `payload` (not None) at the paths that `segments` describe.
+
+        `names` name the values captured by the dynamic segments, in order; values past
+        the last name are matched but not reported. Raises ValueError when a payload
+        already sits at the same position, or when a catch-all is not last.
+        """
+        node = self._root
+        last = len(segments) - 1
+        for index, segment in enumerate(segments):
+            child: _Node[P] | None
+            if isinstance(segment, str):
+                key = decode(segment)
+                if not self.sensitive:
+                    key = key.lower()
+                child = node.static.get(key)
+                if child is None:
+                    child = node.static[key] = _Node()
+            elif segment is None:
+                child = node.param
+                if child is None:
+                    child = node.param = _Node()
+                    node.reorder()
+            elif isinstance(segment, re.Pattern):
+                entry = node.regexes.get(segment.pattern)
+                if entry is None:
+                    entry = node.regexes[segment.pattern] = (segment, _Node())
+                    node.reorder()
+                child = entry[1]
+            else:
+                if index != last:
+                    raise ValueError("a catch-all must be the last segment")
+                child = node.catch_all
+                if child is None:
+                    child = node.catch_all = _Node()
+                    node.reorder()
+            node = child
+        if node.leaf is not None:
+            raise ValueError("another route is already registered for the same paths")
+        node.leaf = (payload, tuple(names))
+        static = [segment for segment in segments if isinstance(segment, str)]
+        if len(static) == len(segments):
+            path = "/" + "/".join(static)
+            self._static[path if self.sensitive else path.lower()] = payload
+
+    def match(self, path: str) -> tuple[P, dict[str, str]] | None:
+        """The payload for `path` (raw, percent-encoded) and its decoded parameters, or None."""
+        payload = self._static.get(path)
+        if payload is not None:
+            return payload, {}
+        segments = path.split("/")
+        if segments[0]:
+            return None  # not an absolute path ("*", "" ...)
+        if "%" in path:
+            segments = [decode(segment) for segment in segments]
+        fold = not self.sensitive
+        count = len(segments)
+        node = self._root
+        index = 1
+        values: list[str] = []
+        # choice points: (node, index, len(values), next entry of node.dynamic to try)
+        pending: list[tuple[_Node[P], int, int, int]] | None = None
+        while True:
+            if index == count:
+                leaf = node.leaf
+                if leaf is not None:
+                    return leaf[0], dict(zip(leaf[1], values, strict=False)) if values else {}
+                attempt = len(node.dynamic)  # nothing left to consume: dead end
+            else:
+                segment = segments[index]
+                static = node.static
+                if static:
+                    child = static.get(segment)
+                    if child is None and fold:
+                        child = static.get(segment.lower())
+                    if child is not None:
+                        if node.dynamic:
+                            if pending is None:
+                                pending = []
+                            pending.append((node, index, len(values), 0))
+                        node = child
+                        index += 1
+                        continue
+                attempt = 0
+            # the dynamic children of `node` for segments[index], from `attempt` on;
+            # on a dead end, resume at the latest choice point
+            while True:
+                dynamic = node.dynamic
+                while attempt < len(dynamic):
+                    kind, regex, child = dynamic[attempt]
+                    attempt += 1
+                    segment = segments[index]
+                    if kind == _PARAM:
+                        if not segment:
+                            continue
+                        if attempt < len(dynamic):
+                            if pending is None:
+                                pending = []
+                            pending.append((node, index, len(values), attempt))
+                        values.append(segment)
+                    elif kind == _REGEX:
+                        found = regex.fullmatch(segment)
+                        if found is None:
+                            continue
+                        if attempt < len(dynamic):
+                            if pending is None:
+                                pending = []
+                            pending.append((node, index, len(values), attempt))
+                        if regex.groups:
+                            values.extend(found.groups())
+                        else:
+                            values.append(segment)
+                    else:
+                        rest = "/".join(segments[index:])
+                        if not rest:
+                            continue
+                        leaf = child.leaf
+                        assert leaf is not None, "a catch-all node always ends a route"
+                        values.append(rest)
+                        return leaf[0], dict(zip(leaf[1], values, strict=False))
+                    node = child
+                    index += 1
+                    break
+                else:
+                    if not pending:
+                        return None
+                    node, index, kept, attempt = pending.pop()
+                    del values[kept:]
+                    continue
+                break
