@@ -26,7 +26,28 @@ _OVERRIDES = {
     "woff2": "font/woff2",
     "webp": "image/webp",
     "svg": "image/svg+xml",
-    "ico": "image/x-icon",
+    "ico": "image/vnd.microsoft.icon",
+    "apng": "image/apng",
+    "avif": "image/avif",
+    "jxl": "image/jxl",
+    "ttf": "font/ttf",
+    "otf": "font/otf",
+    "eot": "application/vnd.ms-fontobject",
+    "ogg": "audio/ogg",
+    "oga": "audio/ogg",
+    "wav": "audio/wav",
+    "flac": "audio/x-flac",
+    "m4a": "audio/mp4",
+    "yaml": "text/yaml",
+    "yml": "text/yaml",
+    "toml": "application/toml",
+    "jsonld": "application/ld+json",
+    "ics": "text/calendar",
+    "jsx": "text/jsx",
+    "epub": "application/epub+zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "wasm": "application/wasm",
     "map": "application/json",
     "webmanifest": "application/manifest+json",
@@ -44,8 +65,13 @@ _UTF8_TYPES = frozenset({"application/json", "application/javascript", "applicat
 @functools.lru_cache(maxsize=512)
 def lookup(name: str) -> str | None:
     """mime-types' lookup(): an extension, file name or path to a MIME type."""
-    ext = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    ext = ext.rsplit(".", 1)[-1].lower() if "." in ext else ext.lower()
+    base = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if "." in base:
+        ext = base.rsplit(".", 1)[-1].lower()
+    elif base == name:
+        ext = name.lower()  # a bare extension: "png"
+    else:
+        return None  # a path whose file name has no extension
     if not ext:
         return None
     found = _OVERRIDES.get(ext)

@@ -233,14 +233,17 @@ def respond(ctx: Context) -> Any:
     kind = response._kind
     body = response._body
     if kind == NONE:
+        if ctx.request.method == "HEAD":
+            return None  # koa: HEAD before the status body, headers as they are
         if response._explicit_null_body:
             headers.pop("content-type", None)
             headers.pop("transfer-encoding", None)
             headers["content-length"] = ("Content-Length", "0")
             return None
-        text = response.message or str(status)
         if response.header_sent:
             return None
+        # koa: HTTP/2 has no reason phrase, the code is the body
+        text = str(status) if ctx.request.http_version[:1] == "2" else response.message or str(status)
         payload = text.encode()
         headers["content-type"] = ("Content-Type", "text/plain; charset=utf-8")
     elif kind == TEXT:
@@ -257,8 +260,12 @@ def respond(ctx: Context) -> Any:
         return body
     else:  # pragma: no cover
         raise AssertionError(f"unknown body kind {kind}")
-    # the real size, whatever Content-Length middleware may have set: framing is ours
-    headers["content-length"] = ("Content-Length", str(len(payload)))
+    # the real size, whatever Content-Length middleware may have set: framing is ours,
+    # unless the app asked for chunking (koa: the length setter yields to Transfer-Encoding)
+    if "transfer-encoding" in headers:
+        headers.pop("content-length", None)
+    else:
+        headers["content-length"] = ("Content-Length", str(len(payload)))
     if ctx.request.method == "HEAD":
         return None
     return payload

@@ -88,15 +88,19 @@ class Response:
         headers = self._headers
         original = self._body
         self._body = value
-        if original is not value and isinstance(original, io.IOBase):
-            original.close()  # koa destroys a replaced stream
+        if original is not value and isinstance(original, io.IOBase) and not _is_stream(value):
+            # koa destroys a replaced stream, unless a stream (one wrapping it) replaces it
+            original.close()
         if value is None:
             self._kind = NONE
             if self._status not in EMPTY:
                 if self.type == "application/json":
-                    # koa 3: an explicit JSON null
+                    # koa 3: an explicit JSON null (with 200, not Koa's 404: contract section 11)
                     self._body = "null"
                     self._kind = TEXT
+                    if not self._explicit_status:
+                        self._status = 200
+                        self._explicit_status = True
                     self._set_length(4)
                     return
                 self.status = 204
@@ -129,11 +133,12 @@ class Response:
                 headers.pop("content-length", None)
             if set_type:
                 headers["content-type"] = ("Content-Type", "application/octet-stream")
-        elif isinstance(value, PurePath) or isinstance(value, io.IOBase):
+        elif isinstance(value, (PurePath, io.IOBase)):
             self._kind = FILE
             if set_type:
                 name = str(value) if isinstance(value, PurePath) else getattr(value, "name", "")
-                mime = _mime.content_type(name) if isinstance(name, str) and name else None
+                found = _mime.lookup(name) if isinstance(name, str) and name else None
+                mime = _mime.content_type(found) if found else None
                 headers["content-type"] = ("Content-Type", mime or "application/octet-stream")
             size = _file_size(value)
             if size is None:
@@ -369,6 +374,11 @@ class Response:
     def to_json(self) -> dict[str, Any]:
         """Koa's response.toJSON(): status, message and header."""
         return {"status": self._status, "message": self.message, "header": self.headers}
+
+
+def _is_stream(value: Any) -> bool:
+    """A body that is streamed: an async iterable, an open file or a path."""
+    return hasattr(value, "__aiter__") or isinstance(value, (io.IOBase, PurePath))
 
 
 def _file_size(value: PurePath | io.IOBase) -> int | None:

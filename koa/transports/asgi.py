@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from koa.application import respond
 from koa.transports.channel import ClientDisconnected
 
 if TYPE_CHECKING:
@@ -22,21 +23,34 @@ FILE_CHUNK = 64 * 1024
 
 
 class ASGIChannel:
-    """The Channel of one ASGI request: body from `receive`, head and body to `send`."""
+    """The Channel of one ASGI request: body from `receive`, head and body to `send`.
 
-    __slots__ = ("_receive", "_send", "_more_body", "_disconnected", "_head_task", "header_sent", "discarded", "socket")
+    While a response streams, `watch_disconnect()` is the only reader of `receive`: it
+    notices the client leaving, and hands request-body chunks to `receive()` through a
+    queue (a stream body may be reading the request body: an echo or a proxy).
+    """
 
-    def __init__(self, receive: Receive, send: Send) -> None:
+    __slots__ = (
+        "_receive", "_send", "_more_body", "_disconnected", "_head_task", "_queue", "limit",
+        "header_sent", "discarded", "socket",
+    )
+
+    def __init__(self, receive: Receive, send: Send, limit: int = 1024 * 1024) -> None:
         self._receive = receive
         self._send = send
         self._more_body = True
         self._disconnected = False
         self._head_task: asyncio.Future[None] | None = None
+        self._queue: asyncio.Queue[bytes | None] | None = None
+        self.limit = limit  # request-body bytes the watcher buffers for a reader that lags
         self.header_sent = False
         self.discarded = False
         self.socket = None
 
     async def receive(self) -> bytes:
+        queue = self._queue
+        if queue is not None:
+            return await self._receive_queued(queue)
         while self._more_body:
             message = await self._receive()
             kind = message["type"]
@@ -50,6 +64,19 @@ class ASGIChannel:
                 self._more_body = False
                 raise ClientDisconnected("client disconnected while sending the body")
         return b""
+
+    async def _receive_queued(self, queue: asyncio.Queue[bytes | None]) -> bytes:
+        if not self._more_body:
+            return b""
+        if self.discarded:
+            raise ClientDisconnected("the request body was dropped: nothing read it while the response streamed")
+        chunk = await queue.get()
+        if chunk is None:
+            self._more_body = False
+            raise ClientDisconnected("client disconnected while sending the body")
+        if not chunk:
+            self._more_body = False
+        return chunk
 
     def discard_body(self) -> None:
         self.discarded = True
@@ -72,11 +99,33 @@ class ASGIChannel:
 
     async def watch_disconnect(self) -> None:
         """Return once the client has gone (used while streaming a response)."""
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = asyncio.Queue()
+        buffered = 0
+        more = self._more_body
         while True:
             message = await self._receive()
-            if message["type"] == "http.disconnect":
+            kind = message["type"]
+            if kind == "http.disconnect":
                 self._disconnected = True
+                queue.put_nowait(None)
                 return
+            if kind != "http.request" or not more or self.discarded:
+                continue
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            if body:
+                buffered = buffered + len(body) if queue.qsize() else len(body)
+                if buffered > self.limit:
+                    # nobody is reading it: drop the body rather than hold it all in memory
+                    self.discarded = True
+                    while not queue.empty():
+                        queue.get_nowait()
+                    continue
+                queue.put_nowait(bytes(body))
+            if not more:
+                queue.put_nowait(b"")
 
 
 def _start_message(response: Response, *, chunked: bool = False) -> Message:
@@ -135,7 +184,7 @@ async def _serve_lifespan(app: Koa, receive: Receive, send: Send) -> None:
 
 
 async def _serve_http(app: Koa, scope: Scope, receive: Receive, send: Send) -> None:
-    channel = ASGIChannel(receive, send)
+    channel = ASGIChannel(receive, send, app.max_body_size)
     client = scope.get("client")
     request = app.request(
         scope["method"],
@@ -161,37 +210,62 @@ async def _serve_http(app: Koa, scope: Scope, receive: Receive, send: Send) -> N
 
 async def _stream(app: Koa, ctx: Any, channel: ASGIChannel, body: Any) -> None:
     response = ctx.response
+    if isinstance(body, PurePath):
+        # open before the head goes out, so that a missing file is still an error response
+        try:
+            body = await asyncio.get_running_loop().run_in_executor(None, open, os.fspath(body), "rb")
+        except OSError as err:
+            if channel.header_sent:
+                raise
+            ctx.onerror(err)
+            await channel.send(_start_message(response))
+            await channel.send({"type": "http.response.body", "body": respond(ctx) or b""})
+            return
     if not channel.header_sent:
         channel.header_sent = response.header_sent = True
         await channel.send(_start_message(response))
-    source = _file_chunks(body) if isinstance(body, PurePath) or hasattr(body, "read") else body
-    watcher = asyncio.ensure_future(channel.watch_disconnect()) if not channel._more_body else None
+    source = _file_chunks(body) if hasattr(body, "read") else body
+    task = asyncio.current_task()
+    streaming = True
+
+    def on_gone(watcher: asyncio.Future[None]) -> None:
+        # the client left while the stream waits for its next chunk: stop waiting
+        if streaming and channel._disconnected and task is not None:
+            task.cancel()
+
+    channel._queue = asyncio.Queue()  # from now on the watcher alone reads `receive`
+    watcher = asyncio.ensure_future(channel.watch_disconnect())
+    watcher.add_done_callback(on_gone)
     try:
         async for chunk in source:
-            if watcher is not None and watcher.done():
+            if channel._disconnected:
                 break
             if isinstance(chunk, str):
                 chunk = chunk.encode()
             if chunk:
                 await channel.send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
         else:
+            streaming = False
             await channel.send({"type": "http.response.body", "body": b""})
+    except asyncio.CancelledError:
+        if not channel._disconnected or task is None:
+            raise
+        task.uncancel()  # our own cancellation (on_gone): the client went away
     except Exception as err:  # noqa: BLE001 - the head is out: report, then end the response
+        streaming = False
         ctx.onerror(err)
         raise
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        streaming = False
+        watcher.cancel()
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()
 
 
-async def _file_chunks(body: Any) -> Any:
-    """Read a Path or binary file in chunks without blocking the loop for long."""
+async def _file_chunks(f: Any) -> Any:
+    """Read an open binary file in chunks without blocking the loop for long; close it."""
     loop = asyncio.get_running_loop()
-    close = isinstance(body, PurePath)
-    f = open(os.fspath(body), "rb") if close else body  # noqa: SIM115 - closed below
     try:
         while True:
             chunk = await loop.run_in_executor(None, f.read, FILE_CHUNK)
