@@ -1,0 +1,454 @@
+"""Serve a Koa app with aiohttp's low-level HTTP server (create_server(transport="aiohttp")).
+
+aiohttp parses HTTP and keeps the connections; koa does everything else. Each request
+becomes a koa Request with an `AiohttpChannel`, runs through `app.handle()`, and the
+payload is written back the way the ASGI adapter writes it: bytes, nothing, a stream,
+or a file. aiohttp's routing (`web.Application`) is not used.
+
+Server options aiohttp cannot enforce as our own server does (see the README):
+`max_header_size` limits the request target and each header line separately (aiohttp
+has no limit on the whole head), and the 400 aiohttp sends for a syntax error does not
+say which rule was broken.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket as _socket
+import ssl as _ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web_protocol, web_server
+from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+from multidict import CIMultiDict
+
+from koa._status import MESSAGES
+from koa.application import respond
+from koa.errors import HttpError
+from koa.transports.channel import ClientDisconnected
+
+if TYPE_CHECKING:
+    from koa.application import Koa
+    from koa.context import Context
+    from koa.response import Response
+
+log = logging.getLogger("koa.server")
+
+DEFAULTS: dict[str, Any] = {
+    "keep_alive_timeout": 5.0,
+    "header_timeout": 10.0,
+    "max_header_size": 16 * 1024,
+    "max_headers": 100,
+    "max_body_size": None,  # None: leave app.max_body_size as it is
+    "backlog": 2048,
+    "reuse_port": False,
+    "ssl": None,
+    "access_log": False,
+}
+
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+FILE_CHUNK = 64 * 1024
+
+
+def _options(given: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(given) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown server option(s): {', '.join(sorted(unknown))}")
+    opts = {**DEFAULTS, **given}
+    for name in ("keep_alive_timeout", "header_timeout"):
+        if not isinstance(opts[name], (int, float)) or opts[name] <= 0:
+            raise ValueError(f"{name} must be a positive number of seconds")
+    for name in ("max_header_size", "max_headers", "backlog"):
+        if isinstance(opts[name], bool) or not isinstance(opts[name], int) or opts[name] <= 0:
+            raise ValueError(f"{name} must be a positive int")
+    if opts["ssl"] is not None and not isinstance(opts["ssl"], _ssl.SSLContext):
+        raise TypeError("ssl must be an ssl.SSLContext or None")
+    return opts
+
+
+class AiohttpChannel:
+    """The Channel of one request served by aiohttp (see koa.transports.channel)."""
+
+    __slots__ = ("_request", "_content", "_continue", "_head_task", "response", "discarded", "socket")
+
+    def __init__(self, request: BaseRequest) -> None:
+        self._request = request
+        self._content = request.content
+        # aiohttp's low-level server leaves `Expect: 100-continue` to the handler
+        self._continue = (
+            request.version[:2] == (1, 1) and request.headers.get("Expect", "").lower() == "100-continue"
+        )
+        self._head_task: asyncio.Future[Any] | None = None
+        self.response: StreamResponse | None = None
+        self.discarded = False
+        self.socket = request.transport
+
+    @property
+    def expects_continue(self) -> bool:
+        """True while the client waits for `100 Continue` that was never sent."""
+        return self._continue
+
+    async def receive(self) -> bytes:
+        if self._continue:
+            self._continue = False
+            if self.response is None:
+                transport = self._request.transport
+                if transport is not None and not transport.is_closing():
+                    transport.write(_CONTINUE)
+        try:
+            return await self._content.readany()
+        except (BadHttpMessage, web_protocol.RequestPayloadError) as exc:
+            self.discarded = True
+            raise HttpError(400, "invalid request body") from exc
+        except ConnectionError as exc:
+            raise ClientDisconnected("client disconnected while sending the body") from exc
+
+    def discard_body(self) -> None:
+        self.discarded = True
+
+    @property
+    def writable(self) -> bool:
+        transport = self._request.transport
+        return transport is not None and not transport.is_closing()
+
+    def flush_headers(self, response: Response) -> None:
+        resp = self.response = _stream_response(response)
+        # prepare() is async; start it now, later writes wait for it
+        self._head_task = asyncio.ensure_future(resp.prepare(self._request))
+        response.header_sent = True
+
+    async def prepared(self, response: Response, *, buffered: bool = False) -> StreamResponse:
+        """The aiohttp response for `response`, its head written (or buffered with the body)."""
+        task = self._head_task
+        if task is not None:
+            self._head_task = None
+            await task
+        resp = self.response
+        if resp is None:
+            resp = self.response = _stream_response(response, buffered=buffered)
+            response.header_sent = True
+            if self.discarded or self._continue and not self._content.is_eof():
+                # unread body (413, or 100-continue never sent): close after this response
+                resp.force_close()
+            await resp.prepare(self._request)
+        return resp
+
+
+class _BufferedResponse(StreamResponse):
+    """A response whose head goes out in one write with its body."""
+
+    _send_headers_immediately = False
+
+
+def _stream_response(response: Response, *, buffered: bool = False) -> StreamResponse:
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name, value in response._headers.values():
+        if isinstance(value, str):
+            headers.add(name, value)
+        else:
+            for v in value:
+                headers.add(name, v)
+    cls = _BufferedResponse if buffered else StreamResponse
+    return cls(status=response._status, reason=response.message or str(response._status), headers=headers)
+
+
+def make_handler(app: Koa) -> Callable[[BaseRequest], Awaitable[StreamResponse]]:
+    """The aiohttp request handler that runs `app` on each request."""
+
+    async def handler(request: BaseRequest) -> StreamResponse:
+        channel = AiohttpChannel(request)
+        transport = request.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        tls = transport is not None and transport.get_extra_info("sslcontext") is not None
+        version = request.version
+        koa_request = app.request(
+            request.method,
+            request.raw_path,
+            [(name.lower(), value) for name, value in request.raw_headers],
+            channel,
+            http_version=f"{version[0]}.{version[1]}",
+            scheme="https" if tls else "http",
+            client=(str(peer[0]), int(peer[1])) if isinstance(peer, tuple) else None,
+        )
+        ctx = app.create_context(koa_request)
+        payload = await app.handle(ctx)
+        if payload is False:
+            # ctx.respond = False: koa writes nothing; end what was flushed, else close
+            if channel.response is None:
+                request.protocol.force_close()
+                return StreamResponse()
+            return await channel.prepared(ctx.response)
+        if isinstance(payload, (bytes, type(None))):
+            try:
+                resp = await channel.prepared(ctx.response, buffered=True)
+                await resp.write_eof(payload or b"")
+            except ConnectionError:
+                pass  # the client went away; aiohttp closes the connection
+            return channel.response or StreamResponse()
+        return await _stream(ctx, channel, request, payload)
+
+    return handler
+
+
+async def _stream(ctx: Context, channel: AiohttpChannel, request: BaseRequest, body: Any) -> StreamResponse:
+    if isinstance(body, PurePath):
+        # open before the head goes out, so that a missing file is still an error response
+        try:
+            body = await asyncio.get_running_loop().run_in_executor(None, open, os.fspath(body), "rb")
+        except OSError as err:
+            if ctx.response.header_sent:
+                raise
+            ctx.onerror(err)
+            resp = await channel.prepared(ctx.response, buffered=True)
+            await resp.write_eof(respond(ctx) or b"")
+            return resp
+    source = _file_chunks(body) if hasattr(body, "read") else body
+    try:
+        resp = await channel.prepared(ctx.response)
+        async for chunk in source:
+            if isinstance(chunk, str):
+                chunk = chunk.encode()
+            if chunk:
+                await resp.write(chunk)
+        await resp.write_eof()
+    except ConnectionError:
+        pass  # the client went away; aiohttp closes the connection
+    except Exception as err:  # noqa: BLE001 - the head is out: report, then cut the response short
+        ctx.onerror(err)
+        request.protocol.force_close()
+    finally:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    return channel.response or StreamResponse()
+
+
+async def _file_chunks(f: Any) -> AsyncIterator[bytes]:
+    """Read an open binary file in chunks without blocking the loop for long; close it."""
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            chunk: bytes = await loop.run_in_executor(None, f.read, FILE_CHUNK)
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        f.close()
+
+
+class _KoaRequestHandler(web_protocol.RequestHandler):
+    """aiohttp's connection protocol with koa's header timeout and error statuses."""
+
+    __slots__ = ("_header_timeout", "_head_timer", "_last_payload", "_koa_server")
+
+    def __init__(self, manager: _KoaWebServer, *, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(manager, **kwargs)
+        self._header_timeout = header_timeout
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._last_payload: Any = None
+        self._koa_server = manager
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._koa_server.live.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+        self._koa_server.forget(self)
+
+    def data_received(self, data: bytes) -> None:
+        # header_timeout counts from a request's first byte, not from the last one
+        if self._head_timer is None and data and (self._last_payload is None or self._last_payload.is_eof()):
+            self._head_timer = self._loop.call_later(self._header_timeout, self._head_timed_out)
+        before = self._request_count
+        super().data_received(data)
+        if self._request_count != before:
+            self._cancel_head_timer()
+            if self._messages:
+                self._last_payload = self._messages[-1][1]
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        transport = self.transport
+        if transport is not None and not transport.is_closing() and not self._request_in_progress:
+            transport.write(_error_response(408))
+        self.force_close()
+
+    def _process_keepalive(self) -> None:
+        if self._head_timer is not None:
+            return  # a request head is arriving: header_timeout is in charge now
+        super()._process_keepalive()
+
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> StreamResponse:
+        if status != 400 or not isinstance(exc, HttpProcessingError):
+            return super().handle_error(request, status, exc, message)
+        # a malformed request: answer as our own server does, and close
+        status = 400
+        if isinstance(exc, LineTooLong):
+            status = 414 if str(exc.args[1]) == str(self.max_line_size) else 431
+        elif isinstance(exc, BadHttpMessage) and "Too many headers" in exc.message:
+            status = 431
+        elif isinstance(exc, BadHttpMessage) and "Transfer-Encoding" in exc.message and "chunked" not in exc.message:
+            status = 501
+        log.debug("bad request from %s: %s", request.remote, exc)
+        return _PrefilledResponse(status, MESSAGES.get(status, "Bad Request"))
+
+
+class _PrefilledResponse(StreamResponse):
+    """A small complete response that aiohttp's error path can prepare and finish itself."""
+
+    _send_headers_immediately = False
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(status=status, headers={"Content-Type": "text/plain; charset=utf-8"})
+        self._text = text.encode()
+        self.content_length = len(self._text)
+        self.force_close()
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        await super().write_eof(self._text + data)
+
+
+def _error_response(status: int) -> bytes:
+    text = MESSAGES.get(status, "").encode()
+    return (
+        f"HTTP/1.1 {status} {MESSAGES.get(status, '')}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(text)}\r\nConnection: close\r\n\r\n"
+    ).encode() + text
+
+
+class _KoaWebServer(web_server.Server):
+    """aiohttp's low-level Server making `_KoaRequestHandler`s, tracking live connections."""
+
+    def __init__(self, handler: Any, *, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(handler, handler_cancellation=True, **kwargs)
+        self._header_timeout = header_timeout
+        self.live: set[_KoaRequestHandler] = set()
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def __call__(self) -> _KoaRequestHandler:
+        self.idle.clear()
+        return _KoaRequestHandler(self, loop=self._loop, header_timeout=self._header_timeout, **self._kwargs)
+
+    def forget(self, handler: _KoaRequestHandler) -> None:
+        self.live.discard(handler)
+        if not self.live:
+            self.idle.set()
+
+
+class AiohttpServer:
+    """A running aiohttp-backed server: the same surface as koa.transports.server.Server."""
+
+    def __init__(self, app: Koa, server: asyncio.Server, web: _KoaWebServer) -> None:
+        self.app = app
+        self._server = server
+        self._web = web
+        self._closing = False
+        self._finished = False
+        sockname = server.sockets[0].getsockname() if server.sockets else ("", 0)
+        self.host: str = sockname[0]
+        self.port: int = sockname[1]
+
+    @property
+    def sockets(self) -> tuple[_socket.socket, ...]:
+        """The listening sockets."""
+        return tuple(self._server.sockets)
+
+    def close(self) -> None:
+        """Stop accepting and close idle connections; in-flight requests finish."""
+        if self._closing:
+            return
+        self._closing = True
+        self._server.close()
+        for handler in list(self._web.live):
+            if handler._request_in_progress:
+                handler.close()  # end after the current response
+            else:
+                handler.force_close()
+
+    async def wait_closed(self) -> None:
+        """Wait until every connection is gone, then run the app's "shutdown" handlers."""
+        await self._web.idle.wait()
+        await self._server.wait_closed()
+        await self._finish()
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop accepting, let in-flight requests finish within `timeout`, cancel the rest."""
+        self.close()
+        try:
+            await asyncio.wait_for(self._web.idle.wait(), timeout)
+        except TimeoutError:
+            for handler in list(self._web.live):
+                task = handler._task_handler
+                if task is not None:
+                    task.cancel()
+                handler.force_close()
+            try:
+                await asyncio.wait_for(self._web.idle.wait(), 1.0)
+            except TimeoutError:
+                log.warning("aiohttp server: %d connection(s) did not close", len(self._web.live))
+        await self._finish()
+
+    async def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            await self.app.shutdown()
+
+    async def __aenter__(self) -> AiohttpServer:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.shutdown()
+
+    def __repr__(self) -> str:
+        return f"<AiohttpServer {self.host}:{self.port}>"
+
+
+async def create_aiohttp_server(
+    app: Koa, host: str = "127.0.0.1", port: int = 0, **server_options: Any
+) -> AiohttpServer:
+    """Serve `app` with aiohttp's low-level server inside the running loop."""
+    opts = _options(server_options)
+    if opts["max_body_size"] is not None:
+        app.max_body_size = opts["max_body_size"]
+    await app.startup()
+    limit = opts["max_header_size"]
+    web = _KoaWebServer(
+        make_handler(app),
+        header_timeout=float(opts["header_timeout"]),
+        keepalive_timeout=float(opts["keep_alive_timeout"]),
+        # the request target, then each header line; one less on headers so a
+        # LineTooLong tells which it was (414 or 431)
+        max_line_size=limit,
+        max_field_size=limit - 1,
+        max_headers=opts["max_headers"],
+        access_log=logging.getLogger("koa.access") if opts["access_log"] else None,
+        # bodies reach the app as sent, as on every other transport
+        auto_decompress=False,
+    )
+    loop = asyncio.get_running_loop()
+    try:
+        server = await loop.create_server(
+            web, host, port, backlog=opts["backlog"], reuse_port=opts["reuse_port"] or None, ssl=opts["ssl"]
+        )
+    except BaseException:
+        await app.shutdown()
+        raise
+    return AiohttpServer(app, server, web)
+
+
+__all__ = ["AiohttpChannel", "AiohttpServer", "create_aiohttp_server", "make_handler"]
