@@ -44,7 +44,7 @@ _NO_REGEX: re.Pattern[str] = re.compile("(?!)")  # stands in the regex slot of t
 
 
 class _Node(Generic[P]):
-    __slots__ = ("static", "regexes", "param", "catch_all", "dynamic", "leaf")
+    __slots__ = ("static", "regexes", "param", "catch_all", "dynamic", "only", "leaf", "slash")
 
     def __init__(self) -> None:
         self.static: dict[str, _Node[P]] = {}
@@ -53,7 +53,9 @@ class _Node(Generic[P]):
         self.catch_all: _Node[P] | None = None
         # (kind, regex, child), in the order they are tried
         self.dynamic: tuple[tuple[int, re.Pattern[str], _Node[P]], ...] = ()
-        self.leaf: tuple[P, tuple[str, ...]] | None = None
+        self.only: _Node[P] | None = None  # the param child, when it is the only dynamic one
+        self.leaf: tuple[P, tuple[str, ...]] | None = None  # the path ends here
+        self.slash: tuple[P, tuple[str, ...]] | None = None  # the path ends here with a "/"
 
     def reorder(self) -> None:
         entries = [(_REGEX, *self.regexes[source]) for source in sorted(self.regexes)]
@@ -62,6 +64,19 @@ class _Node(Generic[P]):
         if self.catch_all is not None:
             entries.append((_CATCH_ALL, _NO_REGEX, self.catch_all))
         self.dynamic = tuple(entries)
+        self.only = self.param if len(entries) == 1 and entries[0][0] == _PARAM else None
+
+
+def _params(names: tuple[str, ...], values: list[str]) -> dict[str, str]:
+    # perf: literals for the usual counts are several times faster than dict(zip())
+    count = len(names)
+    if count == 1:
+        return {names[0]: values[0]}
+    if count == 2:
+        return {names[0]: values[0], names[1]: values[1]}
+    if count == 3:
+        return {names[0]: values[0], names[1]: values[1], names[2]: values[2]}
+    return dict(zip(names, values, strict=False))
 
 
 class Tree(Generic[P]):
@@ -82,8 +97,9 @@ class Tree(Generic[P]):
         already sits at the same position, or when a catch-all is not last.
         """
         node = self._root
+        slash = len(segments) > 0 and segments[-1] == ""  # a trailing "/": a leaf of its own
         last = len(segments) - 1
-        for index, segment in enumerate(segments):
+        for index, segment in enumerate(segments[:-1] if slash else segments):
             child: _Node[P] | None
             if isinstance(segment, str):
                 key = decode(segment)
@@ -111,9 +127,12 @@ class Tree(Generic[P]):
                     child = node.catch_all = _Node()
                     node.reorder()
             node = child
-        if node.leaf is not None:
+        if (node.slash if slash else node.leaf) is not None:
             raise ValueError("another route is already registered for the same paths")
-        node.leaf = (payload, tuple(names))
+        if slash:
+            node.slash = (payload, tuple(names))
+        else:
+            node.leaf = (payload, tuple(names))
         static = [segment for segment in segments if isinstance(segment, str)]
         if len(static) == len(segments):
             path = "/" + "/".join(static)
@@ -131,18 +150,16 @@ class Tree(Generic[P]):
             segments = [decode(segment) for segment in segments]
         fold = not self.sensitive
         count = len(segments)
+        slash = count > 1 and not segments[-1]
+        if slash:
+            count -= 1  # the trailing "" picks node.slash rather than node.leaf
         node = self._root
         index = 1
         values: list[str] = []
         # choice points: (node, index, len(values), next entry of node.dynamic to try)
         pending: list[tuple[_Node[P], int, int, int]] | None = None
         while True:
-            if index == count:
-                leaf = node.leaf
-                if leaf is not None:
-                    return leaf[0], dict(zip(leaf[1], values, strict=False)) if values else {}
-                attempt = len(node.dynamic)  # nothing left to consume: dead end
-            else:
+            if index < count:
                 segment = segments[index]
                 static = node.static
                 if static:
@@ -157,7 +174,21 @@ class Tree(Generic[P]):
                         node = child
                         index += 1
                         continue
-                attempt = 0
+                child = node.only
+                if child is None:
+                    attempt = 0
+                elif segment:  # perf: the usual lone parameter, without the loop below
+                    values.append(segment)
+                    node = child
+                    index += 1
+                    continue
+                else:
+                    attempt = 1
+            else:
+                leaf = node.slash if slash else node.leaf
+                if leaf is not None:
+                    return leaf[0], _params(leaf[1], values) if values else {}
+                attempt = len(node.dynamic)  # nothing left to consume: dead end
             # the dynamic children of `node` for segments[index], from `attempt` on;
             # on a dead end, resume at the latest choice point
             while True:
@@ -187,13 +218,13 @@ class Tree(Generic[P]):
                         else:
                             values.append(segment)
                     else:
-                        rest = "/".join(segments[index:])
+                        rest = "/".join(segments[index:])  # the trailing "/" included
                         if not rest:
                             continue
                         leaf = child.leaf
                         assert leaf is not None, "a catch-all node always ends a route"
                         values.append(rest)
-                        return leaf[0], dict(zip(leaf[1], values, strict=False))
+                        return leaf[0], _params(leaf[1], values)
                     node = child
                     index += 1
                     break

@@ -1,0 +1,166 @@
+"""Router lookup benchmark: ns per match() for koa, Falcon's CompiledRouter and sanic-routing.
+
+    .venv/bin/python benchmarks/router.py [--quick] [--setup]
+
+Route sets come from ../shared/bench: the 203-route GitHub API set and synthetic sets of
+N = 10, 100, 1000, 10000 routes with their request mixes (make_routes.py). Every request
+is checked against the expected route before it is timed. The references run in their own
+pure-Python venv, benchmarks/.env (`--setup` makes it: falcon, sanic-routing), in a
+subprocess of this same run, on the same requests; without it they are reported missing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = Path(os.environ.get("KOA_BENCH_SHARED", ROOT.parent / "shared" / "bench"))
+REFERENCE_ENVS = (HERE / ".env", HERE / ".peers-venv")
+SIZES = (10, 100, 1000, 10000)
+CATEGORIES = ("static", "param1", "param3plus", "miss", "all")
+
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(SHARED))
+
+Request = tuple[str, str, str, int]  # category, method, path, expected route index (-1: miss)
+
+
+def route_sets(quick: bool) -> list[tuple[str, list[tuple[str, str]], list[Request]]]:
+    import make_routes  # type: ignore[import-not-found]  # ../shared/bench
+
+    sets = [("github", make_routes.load_routes(make_routes.GITHUB_ROUTES), make_routes.github_requests())]
+    for size in SIZES[:2] if quick else SIZES:
+        routes = make_routes.synthetic_routes(size)
+        sets.append((f"N={size}", routes, make_routes.synthetic_requests(routes, 1000)))
+    return sets
+
+
+def timed(lookup: Any, requests: list[tuple[str, str]], budget: float) -> float:
+    """Best-of-5 ns per lookup over `requests`, each round lasting about budget / 5 seconds."""
+    rounds = 1
+    while True:  # size a round
+        start = time.perf_counter_ns()
+        for _ in range(rounds):
+            for method, path in requests:
+                lookup(path, method)
+        elapsed = time.perf_counter_ns() - start
+        if elapsed > budget * 1e9 / 20 or rounds > 1 << 16:
+            break
+        rounds *= 2
+    best = elapsed / rounds
+    for _ in range(4):
+        start = time.perf_counter_ns()
+        for _ in range(rounds):
+            for method, path in requests:
+                lookup(path, method)
+        best = min(best, (time.perf_counter_ns() - start) / rounds)
+    return best / len(requests)
+
+
+def measure(lookup: Any, requests: list[Request], budget: float) -> dict[str, float]:
+    by_category: dict[str, list[tuple[str, str]]] = {category: [] for category in CATEGORIES}
+    for category, method, path, _ in requests:
+        if category in by_category:
+            by_category[category].append((method, path))
+        by_category["all"].append((method, path))
+    return {category: timed(lookup, reqs, budget) for category, reqs in by_category.items() if reqs}
+
+
+def koa_results(sets: list[Any], budget: float) -> dict[str, dict[str, float]]:
+    from koa.router import Router
+
+    async def handler(ctx: Any, next: Any) -> None:  # noqa: A002
+        pass
+
+    results = {}
+    for label, routes, requests in sets:
+        router = Router()
+        layers = {}
+        for index, (method, path) in enumerate(routes):
+            router.register(path, [method], handler)
+            layers[id(router.stack[-1])] = index
+        for _, method, path, expected in requests:  # the benchmark measures correct lookups only
+            found = router.match(path, method)
+            got = -1 if found is None else layers[id(found.route)]
+            assert got == expected, (label, method, path, got, expected)
+        results[label] = measure(router.match, requests, budget)
+    return results
+
+
+def reference_results(sets: list[Any], budget: float) -> dict[str, Any]:
+    python = next((str(env / "bin" / "python") for env in REFERENCE_ENVS if (env / "bin" / "python").exists()), None)
+    if python is None:
+        return {"error": "no benchmarks/.env: run `benchmarks/router.py --setup` to measure falcon and sanic-routing"}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump({"sets": sets, "budget": budget, "categories": CATEGORIES}, file)
+    try:
+        done = subprocess.run(
+            [python, str(HERE / "_router_references.py"), file.name], capture_output=True, text=True, check=False
+        )
+    finally:
+        os.unlink(file.name)
+    if done.returncode:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def setup() -> None:
+    env = HERE / ".env"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", "falcon", "sanic-routing"], check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N=10 and N=100 only, shorter rounds")
+    parser.add_argument("--setup", action="store_true", help="create benchmarks/.env with the references")
+    parser.add_argument("--budget", type=float, default=None, help="seconds per measurement")
+    args = parser.parse_args()
+    if args.setup:
+        setup()
+    budget = args.budget if args.budget is not None else (0.25 if args.quick else 1.0)
+
+    from koa._speedups import USING_EXTENSIONS, Tree
+
+    print(f"USING_EXTENSIONS={USING_EXTENSIONS} (Tree: {Tree.__module__})")
+    print(f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}")
+    print("loop: none (match() only, no I/O)")
+    sets = route_sets(args.quick)
+    koa = koa_results(sets, budget)
+    refs = reference_results(sets, budget)
+    columns = [("koa", koa)]
+    if "error" in refs:
+        print(f"references: {refs['error']}")
+    else:
+        print(f"references: {refs.pop('versions')}")
+        columns += [(name, refs[name]) for name in ("falcon", "sanic-routing")]
+    print()
+    print("ns per match(path, method), best of 5")
+    header = f"{'set':<8} {'requests':<11}" + "".join(f"{name:>15}" for name, _ in columns)
+    print(header)
+    print("-" * len(header))
+    for label, _, _ in sets:
+        for category in CATEGORIES:
+            row = [results.get(label, {}).get(category) for _, results in columns]
+            if all(value is None for value in row):
+                continue
+            cells = "".join(f"{value:>15.0f}" if isinstance(value, float) else f"{value or '-':>15}" for value in row)
+            print(f"{label:<8} {category:<11}{cells}")
+    if "N=10000" in koa and "N=100" in koa:
+        ratio = koa["N=10000"]["all"] / koa["N=100"]["all"]
+        print(f"\nkoa N=10000 / N=100 (all requests): {ratio:.2f}x (must stay within 1.5x)")
+        return 0 if ratio <= 1.5 else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
