@@ -106,6 +106,11 @@ class Context:
             cookies = self._cookies = Cookies(self, self.app.keys)
         return cookies
 
+    @cookies.setter
+    def cookies(self, value: Any) -> None:
+        # koa: ctx.cookies = replacement (another jar implementation)
+        self._cookies = value
+
     @property
     def req(self) -> Any:
         """The transport's channel for this request (Koa's ctx.req stands for Node's request)."""
@@ -252,12 +257,17 @@ def make_error(*args: Any, **properties: Any) -> BaseException:
             properties = {**arg, **properties}
         else:
             raise TypeError(f"ctx.throw() got an unexpected argument {arg!r}")
+    # http-errors: properties never override the status
+    properties.pop("status", None)
+    properties.pop("status_code", None)
     if err is not None:
         if getattr(err, "status", None) is None:
             _set(err, "status", status or 500)
         if getattr(err, "expose", None) is None:
             err_status = getattr(err, "status", 500)
-            _set(err, "expose", isinstance(err_status, int) and err_status < 500)
+            # http-errors: an invalid status counts as 500, which is not exposed
+            valid = isinstance(err_status, int) and not isinstance(err_status, bool) and err_status in MESSAGES
+            _set(err, "expose", valid and err_status < 500)
         for key, value in properties.items():
             _set(err, key, value)
         return err

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -15,7 +16,12 @@ if TYPE_CHECKING:
 
 # RFC 6265 field content as the cookies package checks it
 _FIELD_CONTENT = re.compile(r"^[\u0009\u0020-\u007e\u0080-\u00ff]+$")
+_PATH_VALUE = re.compile(r"^[ -:=-~]*$")
+_DOMAIN_VALUE = re.compile(
+    r"^([.]?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)([.][a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", re.IGNORECASE
+)
 _SAME_SITE = {"strict": "strict", "lax": "lax", "none": "none"}
+_PRIORITY = frozenset({"low", "medium", "high"})
 
 
 class Keygrip:
@@ -79,6 +85,8 @@ class Cookies:
     def get(self, name: str, signed: bool | None = None) -> str | None:
         """A cookie's value; with `signed` (default when app.keys is set) a bad signature gives None."""
         value = self._jar().get(name)
+        if value is not None and value[:1] == '"':
+            value = value[1:-1]  # the cookies package drops the quotes of a quoted value
         if signed is None:
             signed = self._keys is not None
         if not signed:
@@ -126,10 +134,18 @@ class Cookies:
             raise TypeError(f"cookie value must be a str or None, got {type(value).__name__}")
         if value and (not _FIELD_CONTENT.match(value) or ";" in value):
             raise TypeError(f"argument value is invalid: {value!r}")
-        if path is not None and (not _FIELD_CONTENT.match(path) or ";" in path):
+        if path and not _PATH_VALUE.match(path):
             raise TypeError(f"option path is invalid: {path!r}")
-        if domain is not None and (not _FIELD_CONTENT.match(domain) or ";" in domain):
+        if domain and not _DOMAIN_VALUE.match(domain):
             raise TypeError(f"option domain is invalid: {domain!r}")
+        if max_age is not None and (
+            isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or not math.isfinite(max_age)
+        ):
+            raise TypeError(f"option max_age is invalid: {max_age!r}")
+        if priority is not None and str(priority).lower() not in _PRIORITY:
+            raise TypeError(f"option priority is invalid: {priority!r}")
+        if same_site not in (None, False, True) and str(same_site).lower() not in _SAME_SITE:
+            raise TypeError(f"option same_site is invalid: {same_site!r}")
         is_secure = ctx.request.secure
         if secure is None:
             secure = is_secure
@@ -146,7 +162,7 @@ class Cookies:
         if signed:
             assert self._keys is not None
             sig_header = _cookie_header(
-                name + ".sig", self._keys.sign(f"{name}={value or ''}") if value else "",
+                name + ".sig", self._keys.sign(f"{name}={value or ''}"),
                 max_age, expires, path, domain, secure, http_only, same_site, priority,
                 partitioned, deleting=not value,
             )
