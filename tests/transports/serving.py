@@ -147,7 +147,10 @@ async def _uvicorn(app: Koa, **client_options: Any) -> AsyncIterator[httpx.Async
 
     sock = _listen()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2)
+    # proxy_headers=False: uvicorn would otherwise rewrite the client address and scheme from
+    # X-Forwarded-* for peers in forwarded_allow_ips (127.0.0.1 by default), and app.proxy
+    # could no longer decide (see the README on running under uvicorn)
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=2, proxy_headers=False)
     server = uvicorn.Server(config)
     # serve() would install signal handlers; the test runner keeps its own
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
