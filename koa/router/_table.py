@@ -127,7 +127,7 @@ def _chain(
         if use.regex is not None:
             items.append((index, use, (None, use.regex)))
             continue
-        cover = _covers(use, variant)
+        cover = _ALWAYS if use.pattern is None else _covers(use, variant)
         if cover == _ALWAYS:
             items.append((index, use, None))
         elif cover == _SOMETIMES:
