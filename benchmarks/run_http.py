@@ -76,14 +76,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="interpreter with koa installed (serves koa and the bare ceiling)")
     p.add_argument("--peers-python", default=str(BENCH_DIR / ".peers-venv" / "bin" / "python"),
                    help="interpreter of the peer frameworks (benchmarks/setup_peers.sh)")
+    p.add_argument("--koa-app", default="benchmarks.http.koa_app:app",
+                   help="MODULE:ATTR of the koa app the koa servers serve (default benchmarks.http.koa_app:app)")
     p.add_argument("--node", default=shutil.which("node") or "node")
     p.add_argument("--ready-timeout", type=float, default=30.0, help="seconds a server gets to answer GET /")
     p.add_argument("--json", dest="json_path", help="results file (default benchmarks/results/latest.json)")
     p.add_argument("--from-json", help="no measuring: read this results file and print / --report it")
-    p.add_argument("--report", action="store_true", help="write docs/benchmarks.md and docs/benchmarks.png")
+    p.add_argument("--report", action="store_true", help="write benchmarks.md and benchmarks.png into --docs-dir")
+    p.add_argument("--docs-dir", default=str(REPO / "docs"), help="where --report writes (default docs/)")
     p.add_argument("--floor", action="append", default=[], metavar="SCENARIO=RATIO",
                    help="exit 3 if the gate server's req/s over bare's falls below RATIO ('*' for every scenario)")
     p.add_argument("--gate-server", default="koa", help="the server --floor applies to (default koa)")
+    p.add_argument("--suggest-floors", type=float, nargs="?", const=0.75, metavar="MARGIN",
+                   help="print --floor options: MARGIN (default 0.75) x the gate server's lowest per-round ratio")
     p.add_argument("--list", action="store_true", help="list servers and scenarios and exit")
     args = p.parse_args(argv)
     args.duration = args.duration or (1 if args.quick else 5)
@@ -290,6 +295,22 @@ def gate(rows: list[dict[str, Any]], floors: dict[str, float], server: str, scen
     return failed
 
 
+def suggest_floors(runs: list[dict[str, Any]], server: str, scenarios: list[str], margin: float) -> str:
+    """`--floor` options from this run: `margin` x the lowest ratio to bare among rounds of one scenario."""
+    by_key = {(r["round"], r["scenario"], r["server"]): r for r in runs if r["tool"] == GATE_TOOL and "error" not in r}
+    opts = []
+    for sc in scenarios:
+        ratios = []
+        for (round_no, scenario, name), r in by_key.items():
+            base = by_key.get((round_no, scenario, CEILING))
+            if name == server and scenario == sc and base and base["rps"] and not r["errors"]:
+                ratios.append(r["rps"] / base["rps"])
+        if ratios:
+            opts.append(f"--floor {sc}={margin * min(ratios):.2f}")
+            log(f"floor {server}/{sc}: per-round ratios {', '.join(f'{x:.3f}' for x in sorted(ratios))}")
+    return " ".join(opts) if opts else f"# no valid {server} and {CEILING} runs to suggest floors from"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
@@ -310,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         servers = [s for s in meta["servers"] if s in SERVER_BY_NAME]
         scenario_names, tools = meta["scenarios"], meta["tools_used"]
     else:
-        runtimes = Runtimes(args.koa_python, args.peers_python, args.node)
+        runtimes = Runtimes(args.koa_python, args.peers_python, args.node, args.koa_app)
         for tool in list(tools):
             why = tool_missing(tool)
             if why:
@@ -355,8 +376,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(tables(rows, servers, scenario_names, tools))
     if args.report:
-        docs = REPO / "docs"
-        docs.mkdir(exist_ok=True)
+        docs = Path(args.docs_dir)
+        docs.mkdir(parents=True, exist_ok=True)
         png = docs / "benchmarks.png"
         drew = chart(rows, servers, scenario_names, tools[0], png)
         if not drew:
@@ -364,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         (docs / "benchmarks.md").write_text(
             document(rows, meta, servers, scenario_names, tools, png.name if drew else None) + "\n")
         log(f"wrote {docs / 'benchmarks.md'}" + (f" and {png}" if drew else ""))
+    if args.suggest_floors is not None:
+        runs = data["runs"] if args.from_json else runs
+        print(suggest_floors(runs, args.gate_server, scenario_names, args.suggest_floors))
     if floors:
         if CEILING not in servers:
             log("--floor needs the bare server in the run")

@@ -79,7 +79,7 @@ SCENARIO_BY_NAME = {s.name: s for s in SCENARIOS}
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """How to start one server; `{python}`, `{port}` and `{node}` are filled in at start."""
+    """How to start one server; `{python}`, `{node}`, `{port}` and `{koa_app}` are filled in at start."""
 
     name: str
     label: str
@@ -95,9 +95,9 @@ SERVERS = [
     ServerSpec("bare", "bare httptools+uvloop (ceiling)", ("{python}", "benchmarks/http/bare.py", "{port}"), "koa",
                "asyncio Protocol: parse, answer a fixed response, nothing else"),
     ServerSpec("koa", "koa (own server)",
-               ("{python}", "-m", "koa", "serve", "benchmarks.http.koa_app:app", "--host", HOST, "--port", "{port}"),
+               ("{python}", "-m", "koa", "serve", "{koa_app}", "--host", HOST, "--port", "{port}"),
                "koa"),
-    ServerSpec("koa-uvicorn", "koa on uvicorn (ASGI)", ("{python}", *_UVICORN, "benchmarks.http.koa_app:app"), "koa"),
+    ServerSpec("koa-uvicorn", "koa on uvicorn (ASGI)", ("{python}", *_UVICORN, "{koa_app}"), "koa"),
     ServerSpec("sanic", "Sanic", ("{python}", "benchmarks/http/peer_sanic.py", "{port}"), "peers",
                "own server, single_process"),
     ServerSpec("blacksheep", "BlackSheep on uvicorn",
@@ -122,6 +122,7 @@ class Runtimes:
     koa_python: str
     peers_python: str
     node: str
+    koa_app: str = "benchmarks.http.koa_app:app"
 
     def missing(self, spec: ServerSpec) -> str | None:
         """Why `spec` cannot run here, or None."""
@@ -138,7 +139,7 @@ class Runtimes:
 
     def argv(self, spec: ServerSpec, port: int) -> list[str]:
         python = self.koa_python if spec.runtime == "koa" else self.peers_python
-        return [a.format(python=python, node=self.node, port=port) for a in spec.argv]
+        return [a.format(python=python, node=self.node, port=port, koa_app=self.koa_app) for a in spec.argv]
 
 
 def _executable(path: str) -> bool:
@@ -180,7 +181,6 @@ def start(spec: ServerSpec, runtimes: Runtimes, cpu: str | None, middleware: int
     """Start `spec` on a free port, pinned to `cpu`, in its own process group."""
     port = free_port()
     env = dict(os.environ, BENCH_MIDDLEWARE=str(middleware), PYTHONUNBUFFERED="1", NODE_ENV="production")
-    env.pop("PYTHONPATH", None)
     log_path = log_dir / f"{spec.name}-mw{middleware}-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(pinned(runtimes.argv(spec, port), cpu), cwd=REPO, env=env, stdin=subprocess.DEVNULL,
