@@ -6,6 +6,7 @@ from koa.application import Koa, current_context
 from koa.compose import compose
 from koa.context import Context
 from koa.errors import HttpError
+from koa.middleware.mount import mount
 from koa.request import Request
 from koa.response import Response
 
@@ -22,4 +23,5 @@ __all__ = [
     "__version__",
     "compose",
     "current_context",
+    "mount",
 ]
