@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 from multidict import CIMultiDict, MultiDict
 
@@ -56,19 +57,24 @@ def parse_query(qs: str) -> dict[str, str | list[str]]:
 
 
 def stringify_query(obj: Mapping[str, Any]) -> str:
-    """Koa's querystring stringify: lists repeat the key."""
+    """Koa 3's querystring stringify (URLSearchParams): lists repeat the key, spaces become `+`."""
     pairs: list[tuple[str, str]] = []
     for key, value in obj.items():
         if isinstance(value, (list, tuple)):
-            pairs.extend((key, _qs_value(v)) for v in value)
+            pairs.extend((str(key), _qs_value(v)) for v in value)
         else:
-            pairs.append((key, _qs_value(value)))
-    return urlencode(pairs, quote_via=quote)
+            pairs.append((str(key), _qs_value(value)))
+    return urlencode(pairs, quote_via=_form_quote)
+
+
+def _form_quote(value: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
+    # URLSearchParams' byte set: only alphanumerics and *-._ stay as they are
+    return quote_plus(value, safe="*", encoding=encoding, errors=errors).replace("~", "%7E")
 
 
 def _qs_value(value: Any) -> str:
-    if value is None:
-        return ""
+    if value is None or isinstance(value, (Mapping, list, tuple, set)):
+        return ""  # koa 3: only scalars are written; a nested object becomes an empty value
     if value is True or value is False:
         return "true" if value else "false"
     return str(value)
@@ -172,9 +178,11 @@ class Request:
             self._path = parts.path or "/"
             self._querystring = parts.query
         else:
+            if "#" in url:
+                url = url.partition("#")[0]  # a fragment is never part of path or query
             path, _, qs = url.partition("?")
             self._path = path
-            self._querystring = qs.partition("#")[0] if "#" in qs else qs
+            self._querystring = qs
         return self._path
 
     @property
@@ -267,8 +275,15 @@ class Request:
         if not host:
             return ""
         if host[0] == "[":
+            # koa reads it through WHATWG URL: a valid IPv6 address, compressed, else ""
             end = host.find("]")
-            return host[: end + 1] if end > 0 else ""
+            literal = host[1:end] if end > 0 else ""
+            if not literal or "%" in literal:
+                return ""
+            try:
+                return f"[{ipaddress.IPv6Address(literal).compressed}]"
+            except ValueError:
+                return ""
         return host.split(":", 1)[0]
 
     @property
@@ -352,12 +367,12 @@ class Request:
 
     @property
     def charset(self) -> str:
-        """The `charset` parameter of Content-Type, or `""` (Koa's request.charset)."""
-        for param in self._header("content-type").split(";")[1:]:
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "charset":
-                return value.strip().strip('"').lower()
-        return ""
+        """The `charset` parameter of Content-Type, `""` when absent or invalid (Koa's request.charset)."""
+        header = self._header("content-type")
+        if "charset" not in header.lower():
+            return ""
+        params = _content_type_params(header)
+        return params.get("charset", "") if params else ""
 
     @property
     def length(self) -> int | None:
@@ -513,6 +528,35 @@ class Request:
     def to_json(self) -> dict[str, Any]:
         """Koa's request.toJSON(): method, url and header."""
         return {"method": self.method, "url": self.url, "header": dict(self.headers)}
+
+
+_CT_TYPE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_CT_PARAM = re.compile(
+    r"; *([!#$%&'*+.^_`|~0-9A-Za-z-]+) *= *"
+    r"(\"(?:[\x0b\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\x0b\x20-\xff])*\"|[!#$%&'*+.^_`|~0-9A-Za-z-]+) *"
+)
+_CT_UNESCAPE = re.compile(r"\\([\x0b\x20-\xff])")
+
+
+def _content_type_params(header: str) -> dict[str, str] | None:
+    """The `content-type` package's parse(): the parameters, or None when the header is invalid."""
+    index = header.find(";")
+    media = (header if index == -1 else header[:index]).strip()
+    if not _CT_TYPE.match(media):
+        return None
+    params: dict[str, str] = {}
+    if index == -1:
+        return params
+    while index < len(header):
+        m = _CT_PARAM.match(header, index)
+        if m is None:
+            return None
+        index = m.end()
+        value = m.group(2)
+        if value[:1] == '"':
+            value = _CT_UNESCAPE.sub(r"\1", value[1:-1])
+        params[m.group(1).lower()] = value
+    return params
 
 
 def _flatten(items: tuple[str | list[str], ...]) -> list[str]:
