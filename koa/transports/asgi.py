@@ -27,12 +27,14 @@ class ASGIChannel:
 
     While a response streams, `watch_disconnect()` is the only reader of `receive`: it
     notices the client leaving, and hands request-body chunks to `receive()` through a
-    queue (a stream body may be reading the request body: an echo or a proxy).
+    queue (a stream body may be reading the request body: an echo or a proxy). It starts
+    earlier, as soon as the request body is all in, so that a client leaving cancels the
+    request's task on every ASGI server, as our own server and aiohttp do.
     """
 
     __slots__ = (
         "_receive", "_send", "_more_body", "_disconnected", "_head_task", "_queue", "limit",
-        "header_sent", "discarded", "socket",
+        "_task", "_watcher", "header_sent", "discarded", "socket",
     )
 
     def __init__(self, receive: Receive, send: Send, limit: int = 1024 * 1024) -> None:
@@ -43,6 +45,8 @@ class ASGIChannel:
         self._head_task: asyncio.Future[None] | None = None
         self._queue: asyncio.Queue[bytes | None] | None = None
         self.limit = limit  # request-body bytes the watcher buffers for a reader that lags
+        self._task: asyncio.Task[Any] | None = None  # cancelled when the client leaves
+        self._watcher: asyncio.Future[None] | None = None
         self.header_sent = False
         self.discarded = False
         self.socket = None
@@ -56,6 +60,8 @@ class ASGIChannel:
             kind = message["type"]
             if kind == "http.request":
                 self._more_body = message.get("more_body", False)
+                if not self._more_body and self._task is not None:
+                    self.watch()  # the body is in: from now on only a disconnect can come
                 body = message.get("body", b"")
                 if body:
                     return bytes(body)
@@ -87,15 +93,33 @@ class ASGIChannel:
 
     def flush_headers(self, response: Response) -> None:
         # ASGI send is async; queue the head now, later sends wait for it
-        self._head_task = asyncio.ensure_future(self._send(_start_message(response, chunked=True)))
+        self._head_task = asyncio.ensure_future(self._flush(_start_message(response, chunked=True)))
         response.header_sent = True
         self.header_sent = True
+
+    async def _flush(self, start: Message) -> None:
+        await self._send(start)
+        # an empty chunk: servers that hold the head until the body starts (granian) send it now
+        await self._send({"type": "http.response.body", "body": b"", "more_body": True})
 
     async def send(self, message: Message) -> None:
         if self._head_task is not None:
             task, self._head_task = self._head_task, None
             await task
         await self._send(message)
+
+    def watch(self) -> None:
+        """Start the watcher (once); when the client leaves, it cancels the request's task."""
+        if self._watcher is None:
+            if self._queue is None:
+                self._queue = asyncio.Queue()  # from now on the watcher alone reads `receive`
+            watcher = self._watcher = asyncio.ensure_future(self.watch_disconnect())
+            watcher.add_done_callback(self._gone)
+
+    def _gone(self, watcher: asyncio.Future[None]) -> None:
+        task = self._task
+        if task is not None and self._disconnected:
+            task.cancel()
 
     async def watch_disconnect(self) -> None:
         """Return once the client has gone (used while streaming a response)."""
@@ -186,26 +210,45 @@ async def _serve_lifespan(app: Koa, receive: Receive, send: Send) -> None:
 async def _serve_http(app: Koa, scope: Scope, receive: Receive, send: Send) -> None:
     channel = ASGIChannel(receive, send, app.max_body_size)
     client = scope.get("client")
+    version = scope.get("http_version", "1.1")
     request = app.request(
         scope["method"],
         _target(scope),
         list(scope.get("headers") or ()),
         channel,
-        http_version=scope.get("http_version", "1.1"),
+        http_version="1.0" if version == "1" else version,  # granian says "1" for HTTP/1.0
         scheme="https" if scope.get("scheme") in ("https", "wss") else "http",
-        client=(client[0], client[1]) if client else None,
+        client=(client[0], int(client[1])) if client else None,  # granian: the port as a str
     )
     ctx = app.create_context(request)
-    payload = await app.handle(ctx)
-    if payload is False or channel._disconnected:
-        return
-    response = ctx.response
-    if isinstance(payload, (bytes, type(None))):
-        if not channel.header_sent:
-            await channel.send(_start_message(response))
-        await channel.send({"type": "http.response.body", "body": payload or b""})
-        return
-    await _stream(app, ctx, channel, payload)
+    task = channel._task = asyncio.current_task()
+    if version[:1] != "2" and not request.get("transfer-encoding") and request.get("content-length") in ("", "0"):
+        channel.watch()  # no body to wait for
+    try:
+        payload = await app.handle(ctx)
+        if payload is False:
+            if channel.header_sent:
+                channel._task = None
+                await channel.send({"type": "http.response.body", "body": b""})  # end what was flushed
+            return
+        if channel._disconnected:
+            return
+        response = ctx.response
+        if isinstance(payload, (bytes, type(None))):
+            if not channel.header_sent:
+                await channel.send(_start_message(response))
+            channel._task = None
+            await channel.send({"type": "http.response.body", "body": payload or b""})
+            return
+        await _stream(app, ctx, channel, payload)
+    except asyncio.CancelledError:
+        if not channel._disconnected or task is None:
+            raise
+        task.uncancel()  # our own cancellation (ASGIChannel._gone): the client went away
+    finally:
+        channel._task = None
+        if channel._watcher is not None:
+            channel._watcher.cancel()
 
 
 async def _stream(app: Koa, ctx: Any, channel: ASGIChannel, body: Any) -> None:
@@ -225,17 +268,8 @@ async def _stream(app: Koa, ctx: Any, channel: ASGIChannel, body: Any) -> None:
         channel.header_sent = response.header_sent = True
         await channel.send(_start_message(response))
     source = _file_chunks(body) if hasattr(body, "read") else body
-    task = asyncio.current_task()
-    streaming = True
-
-    def on_gone(watcher: asyncio.Future[None]) -> None:
-        # the client left while the stream waits for its next chunk: stop waiting
-        if streaming and channel._disconnected and task is not None:
-            task.cancel()
-
-    channel._queue = asyncio.Queue()  # from now on the watcher alone reads `receive`
-    watcher = asyncio.ensure_future(channel.watch_disconnect())
-    watcher.add_done_callback(on_gone)
+    # the client may leave while the stream waits for its next chunk: the watcher cancels us
+    channel.watch()
     try:
         async for chunk in source:
             if channel._disconnected:
@@ -245,19 +279,13 @@ async def _stream(app: Koa, ctx: Any, channel: ASGIChannel, body: Any) -> None:
             if chunk:
                 await channel.send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
         else:
-            streaming = False
+            channel._task = None
             await channel.send({"type": "http.response.body", "body": b""})
-    except asyncio.CancelledError:
-        if not channel._disconnected or task is None:
-            raise
-        task.uncancel()  # our own cancellation (on_gone): the client went away
     except Exception as err:  # noqa: BLE001 - the head is out: report, then end the response
-        streaming = False
+        channel._task = None
         ctx.onerror(err)
         raise
     finally:
-        streaming = False
-        watcher.cancel()
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -101,6 +101,43 @@ async def _wait_listening(port: int, task: asyncio.Future[Any] | None = None) ->
         return
 
 
+class _Lifespan:
+    """Wrap an ASGI app to learn when the server has finished (or failed) its lifespan startup."""
+
+    def __init__(self, app: Koa) -> None:
+        self.app = app
+        self.done = asyncio.Event()
+        self.failed: str | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)  # type: ignore[no-any-return]
+
+        async def watched_send(message: Any) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                self.failed = message.get("message", "")
+            if message["type"] in ("lifespan.startup.complete", "lifespan.startup.failed"):
+                self.done.set()
+            await send(message)
+
+        return await self.app(scope, receive, watched_send)  # type: ignore[no-any-return]
+
+    async def started(self, task: asyncio.Future[Any]) -> None:
+        """Return once startup completed; raise if it failed or the server stopped."""
+        waiter = asyncio.ensure_future(self.done.wait())
+        try:
+            await asyncio.wait({waiter, task}, timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if task.done():
+            task.result()
+            raise RuntimeError("the server exited during startup")
+        if not self.done.is_set():
+            raise TimeoutError("the server did not start")
+        if self.failed is not None:
+            raise RuntimeError(f"startup failed: {self.failed}")
+
+
 @contextlib.asynccontextmanager
 async def serve(app: Koa, transport: str, **client_options: Any) -> AsyncIterator[httpx.AsyncClient]:
     """Serve `app` with `transport`; yield a client for it (see the module docstring)."""
@@ -154,7 +191,14 @@ async def _uvicorn(app: Koa, **client_options: Any) -> AsyncIterator[httpx.Async
     server = uvicorn.Server(config)
     # serve() would install signal handlers; the test runner keeps its own
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
-    task = asyncio.ensure_future(server.serve(sockets=[sock]))
+
+    async def run() -> None:
+        try:
+            await server.serve(sockets=[sock])
+        except SystemExit as exc:  # uvicorn exits when the lifespan startup fails
+            raise RuntimeError(f"uvicorn exited with {exc.code}") from None
+
+    task = asyncio.ensure_future(run())
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT
@@ -188,9 +232,10 @@ async def _hypercorn(app: Koa, **client_options: Any) -> AsyncIterator[httpx.Asy
     config.loglevel = "WARNING"
     config.accesslog = None
     stop = asyncio.Event()
-    task = asyncio.ensure_future(hypercorn_serve(app, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
+    lifespan = _Lifespan(app)
+    task = asyncio.ensure_future(hypercorn_serve(lifespan, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
     try:
-        await _wait_listening(port, task)
+        await lifespan.started(task)
         async with _client(port, **client_options) as client:
             yield client
     finally:
@@ -204,10 +249,12 @@ async def _granian(app: Koa, **client_options: Any) -> AsyncIterator[httpx.Async
     from granian.server.embed import Server
 
     port = free_port()
-    server = Server(app, address="127.0.0.1", port=port, interface=Interfaces.ASGI, log_level="warning")  # type: ignore[arg-type]
+    lifespan = _Lifespan(app)
+    server = Server(lifespan, address="127.0.0.1", port=port, interface=Interfaces.ASGI, log_level="warning")  # type: ignore[arg-type]
     logging.getLogger("_granian").setLevel(logging.ERROR)
     task = asyncio.ensure_future(server.serve())
     try:
+        await lifespan.started(task)
         await _wait_listening(port, task)
         async with _client(port, **client_options) as client:
             yield client
