@@ -187,7 +187,12 @@ class Tree(Generic[P]):
             else:
                 leaf = node.slash if slash else node.leaf
                 if leaf is not None:
-                    return leaf[0], _params(leaf[1], values) if values else {}
+                    if not values:
+                        return leaf[0], {}
+                    names = leaf[1]
+                    if len(names) == 1:  # perf: inline, the usual case
+                        return leaf[0], {names[0]: values[0]}
+                    return leaf[0], _params(names, values)
                 attempt = len(node.dynamic)  # nothing left to consume: dead end
             # the dynamic children of `node` for segments[index], from `attempt` on;
             # on a dead end, resume at the latest choice point

@@ -6,8 +6,8 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from koa import errors
 from koa.compose import to_middleware
+from koa.router._dispatch import Routes, allowed_methods
 from koa.router._table import Endpoint, ParamFn, ParamHook, build
 from koa.router.layer import METHODS, Layer
 from koa.router.pattern import Pattern, Shape
@@ -22,36 +22,6 @@ Host = str | Sequence[str] | re.Pattern[str]
 
 DEFAULT_METHODS = ("HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE")
 _hook_seq = itertools.count()
-
-
-class Routes:
-    """router.routes(): the middleware that runs the route matching ctx.method and ctx.path."""
-
-    __slots__ = ("router",)
-    _koa_async_middleware = True  # __call__ returns the route's awaitable: no extra coroutine
-
-    def __init__(self, router: Router) -> None:
-        self.router = router
-
-    def __call__(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
-        router = self.router
-        trees = router._trees
-        if trees is None:
-            trees = router._build()
-        if router.host is not None and not router.match_host(ctx.hostname):
-            return next()
-        ctx.router = router
-        tree = trees.get(ctx.method)
-        found = tree.match(ctx.path) if tree is not None else None
-        if found is None:
-            # allowed_methods() looks at the routers that did not match, after the fact
-            missed = ctx.__dict__.setdefault("_koa_router_missed", [])
-            missed.append(router)
-            return next()
-        endpoint, ctx.params = found
-        ctx.route_path = endpoint.path
-        ctx.route_name = endpoint.name
-        return endpoint.handler(ctx, next)
 
 
 class Match:
@@ -281,8 +251,12 @@ class Router:
         trees = self._trees
         if trees is None:
             trees = self._build()
-        tree = trees.get(method.upper())
-        found = tree.match(path) if tree is not None else None
+        tree = trees.get(method)
+        if tree is None:
+            tree = trees.get(method.upper())
+            if tree is None:
+                return None
+        found = tree.match(path)
         return None if found is None else Match(found[0].route, found[1])
 
     def match_host(self, hostname: str | None) -> bool:
@@ -318,39 +292,7 @@ class Router:
         With `throw=True` it raises `MethodNotAllowed` / `NotImplemented` carrying the
         `Allow` header (or what the factories return) instead of setting the status.
         """
-        implemented = frozenset(self.methods)
-
-        async def allowed_methods_middleware(ctx: Context, next: Next) -> None:  # noqa: A002
-            await next()
-            if ctx.status != 404:
-                return
-            missed: list[Router] | None = ctx.__dict__.get("_koa_router_missed")
-            if not missed:
-                return
-            allowed = _allowed(missed, ctx.path)
-            allow = ", ".join(allowed)
-            headers = {"Allow": allow}
-            method = ctx.method
-            error: BaseException
-            if method not in implemented:
-                if throw:
-                    error = not_implemented() if not_implemented else errors.NotImplemented(headers=headers)
-                    raise error
-                ctx.status = 501
-                ctx.set("Allow", allow)
-            elif allowed:
-                if method == "OPTIONS":
-                    ctx.status = 200
-                    ctx.body = ""
-                    ctx.set("Allow", allow)
-                elif method not in allowed:
-                    if throw:
-                        error = method_not_allowed() if method_not_allowed else errors.MethodNotAllowed(headers=headers)
-                        raise error
-                    ctx.status = 405
-                    ctx.set("Allow", allow)
-
-        return allowed_methods_middleware
+        return allowed_methods(frozenset(self.methods), throw, not_implemented, method_not_allowed)
 
     # ---------------------------------------------------------------- internals
 
@@ -412,23 +354,3 @@ class Router:
 
 def _trim(prefix: str) -> str:
     return prefix[:-1] if prefix.endswith("/") else prefix
-
-
-def _allowed(routers: list[Router], path: str) -> list[str]:
-    """The methods that some route of `routers` answers for `path`, in registration order."""
-    allowed: list[str] = []
-    for router in routers:
-        trees = router._trees
-        if trees is None:
-            trees = router._build()
-        ranked = []
-        for method, tree in trees.items():
-            found = tree.match(path)
-            if found is not None:
-                ranked.append((found[0].rank, method))
-        for _, method in sorted(ranked):
-            if method not in allowed:
-                allowed.append(method)
-    return allowed
-
-

@@ -1,0 +1,103 @@
+"""What router.routes() and router.allowed_methods() do per request."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from koa import errors
+
+if TYPE_CHECKING:
+    from koa.context import Context
+    from koa.router.router import Router
+    from koa.types import Middleware, Next
+
+
+class Routes:
+    """router.routes(): the middleware that runs the route matching ctx.method and ctx.path."""
+
+    __slots__ = ("router",)
+    _koa_async_middleware = True  # __call__ returns the route's awaitable: no extra coroutine
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    def __call__(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
+        router = self.router
+        trees = router._trees
+        if trees is None:
+            trees = router._build()
+        if router.host is not None and not router.match_host(ctx.hostname):
+            return next()
+        ctx.router = router
+        tree = trees.get(ctx.method)
+        found = tree.match(ctx.path) if tree is not None else None
+        if found is None:
+            # allowed_methods() looks at the routers that did not match, after the fact
+            missed = ctx.__dict__.setdefault("_koa_router_missed", [])
+            missed.append(router)
+            return next()
+        endpoint, ctx.params = found
+        ctx.route_path = endpoint.path
+        ctx.route_name = endpoint.name
+        return endpoint.handler(ctx, next)
+
+
+def allowed_methods(
+    implemented: frozenset[str],
+    throw: bool,
+    not_implemented: Callable[[], BaseException] | None,
+    method_not_allowed: Callable[[], BaseException] | None,
+) -> Middleware:
+    """The middleware of router.allowed_methods(): acts after the app, when nothing answered."""
+
+    async def allowed_methods_middleware(ctx: Context, next: Next) -> None:  # noqa: A002
+        await next()
+        if ctx.status != 404:
+            return
+        missed: list[Router] | None = ctx.__dict__.get("_koa_router_missed")
+        if not missed:
+            return
+        allowed = _allowed(missed, ctx.path)
+        allow = ", ".join(allowed)
+        headers = {"Allow": allow}
+        method = ctx.method
+        error: BaseException
+        if method not in implemented:
+            if throw:
+                error = not_implemented() if not_implemented else errors.NotImplemented(headers=headers)
+                raise error
+            ctx.status = 501
+            ctx.set("Allow", allow)
+        elif allowed:
+            if method == "OPTIONS":
+                ctx.status = 200
+                ctx.body = ""
+                ctx.set("Allow", allow)
+            elif method not in allowed:
+                if throw:
+                    error = method_not_allowed() if method_not_allowed else errors.MethodNotAllowed(headers=headers)
+                    raise error
+                ctx.status = 405
+                ctx.set("Allow", allow)
+
+    return allowed_methods_middleware
+
+
+def _allowed(routers: list[Router], path: str) -> list[str]:
+    """The methods that some route of `routers` answers for `path`, in registration order."""
+    allowed: list[str] = []
+    for router in routers:
+        trees = router._trees
+        if trees is None:
+            trees = router._build()
+        ranked = []
+        for method, tree in trees.items():
+            found = tree.match(path)
+            if found is not None:
+                ranked.append((found[0].rank, method))
+        for _, method in sorted(ranked):
+            if method not in allowed:
+                allowed.append(method)
+    return allowed
+
+
