@@ -1,9 +1,12 @@
 """Router registration and lookups without a request: match(), url(), route(), errors."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from koa.router import METHODS, Layer, Router
 
@@ -241,8 +244,6 @@ def test_routes_and_middleware_are_the_same() -> None:
 
 
 def test_match_host() -> None:
-    import re
-
     assert Router().match_host(None)
     assert Router(host="a.com").match_host("a.com")
     assert not Router(host="a.com").match_host("b.com")
@@ -251,3 +252,63 @@ def test_match_host() -> None:
     assert not Router(host=[]).match_host("b.com")
     assert Router(host=re.compile(r"^(.*\.)?test\.domain$")).match_host("www.test.domain")
     assert not Router(host=re.compile(r"^(.*\.)?test\.domain$")).match_host("sub.anytest.domain")
+
+
+# ---------------------------------------------------------------- property test: patterns end to end
+
+PIECES = ["a", "b", "Ab", ":p", ":n(\\d+)", ":w([a-z]+)"]
+LAST = ["", "*rest", ":opt?"]
+SEGMENT_REGEX = {":p": "([^/]+)", ":n(\\d+)": "(\\d+)", ":w([a-z]+)": "([a-z]+)"}
+REQUEST_SEGMENTS = ["a", "b", "ab", "AB", "1", "12", "x", ""]
+RANK = {":p": (2, ""), ":n(\\d+)": (1, "\\d+"), ":w([a-z]+)": (1, "[a-z]+"), "*rest": (3, ""), ":opt?": (2, "")}
+
+
+def _forms(pieces: list[str], strict: bool, sensitive: bool) -> list[tuple[list[str], re.Pattern[str]]]:
+    """The regexes of a pattern, path-to-regexp style: one per form (optional present or not)."""
+    forms = [pieces, pieces[:-1]] if pieces[-1:] == [":opt?"] else [pieces]
+    out = []
+    for form in forms:
+        body = "".join(
+            "/(.+)" if piece == "*rest" else "/([^/]+)" if piece == ":opt?"
+            else "/" + SEGMENT_REGEX.get(piece, re.escape(piece))
+            for piece in form
+        )
+        tail = "" if strict or form[-1:] == ["*rest"] else "/?"
+        out.append((form, re.compile(f"^{body}{tail}$" if body else "^/$", 0 if sensitive else re.IGNORECASE)))
+    return out
+
+
+@given(
+    patterns=st.lists(
+        st.tuples(st.lists(st.sampled_from(PIECES), max_size=3), st.sampled_from(LAST)), min_size=1, max_size=10
+    ),
+    paths=st.lists(st.lists(st.sampled_from(REQUEST_SEGMENTS), max_size=5).map("/".join), min_size=1, max_size=15),
+    strict=st.booleans(),
+    sensitive=st.booleans(),
+)
+@settings(max_examples=200)
+def test_router_agrees_with_a_regex_reference(
+    patterns: list[tuple[list[str], str]], paths: list[str], strict: bool, sensitive: bool
+) -> None:
+    router = Router(strict=strict, sensitive=sensitive)
+    table = []
+    for middle, last in patterns:
+        pieces = [*middle, last] if last else middle
+        path = "/" + "/".join(pieces)
+        try:
+            router.get(path, handler)
+        except ValueError:
+            continue  # ambiguous with an earlier pattern, or a duplicate name: refused
+        table.append((path, _forms(pieces, strict, sensitive)))
+    for path in ("/" + path for path in paths):
+        candidates = []
+        for pattern, forms in table:
+            for pieces, compiled in forms:
+                found = compiled.match(path)
+                if found is not None:
+                    names = [piece.strip(":*?").split("(")[0] for piece in pieces if piece[0] in ":*"]
+                    rank = [RANK.get(piece, (0, "")) for piece in pieces]
+                    candidates.append((rank, pattern, dict(zip(names, found.groups(), strict=True))))
+                    break
+        expected = min(candidates, key=lambda c: c[0])[1:] if candidates else None
+        assert matched(router, path) == expected, (path, [t[0] for t in table])
