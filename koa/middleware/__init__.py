@@ -1,6 +1,7 @@
 """koa's standard middleware: one factory per Koa counterpart."""
 from __future__ import annotations
 
+from koa.middleware.asgi import asgi
 from koa.middleware.body_parser import body_parser
 from koa.middleware.compress import compress
 from koa.middleware.conditional import conditional
@@ -16,6 +17,7 @@ from koa.middleware.session import session
 from koa.middleware.timeout import timeout
 
 __all__ = [
+    "asgi",
     "body_parser",
     "compress",
     "conditional",
