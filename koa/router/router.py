@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound="AnyMiddleware")
 Host = str | Sequence[str] | re.Pattern[str]
 
+Leaves = dict[tuple[str, Shape], tuple[Layer, tuple[str, ...]]]
+"""(method, shape) -> the first route there and its parameter names: what _check() compares."""
+
 DEFAULT_METHODS = ("HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE")
 _hook_seq = itertools.count()
 
@@ -116,7 +119,8 @@ class Router:
         self.stack: list[Layer] = []  # every layer, those of mounted routers included, in order
         self.params: dict[str, list[ParamHook]] = {}
         self._prefix = _trim(prefix)
-        self._shapes: dict[tuple[str, Shape], tuple[Layer, tuple[str, ...]]] = {}
+        self._shapes: Leaves = {}
+        self._names: dict[str, Layer] = {}
         self._trees: dict[str, Tree[Endpoint]] | None = None
         self._routes = Routes(self)
 
@@ -192,14 +196,10 @@ class Router:
                 placed.append(layer.prefixed(prefix))
             except ValueError as error:
                 raise ValueError(f"route {layer.describe(prefix)}: {error}") from None
-        shapes = self._shapes
-        self._shapes = {}
-        try:
-            for layer, (_, pattern) in zip(self.stack, placed, strict=True):
-                self._check(layer, pattern)
-        except ValueError:
-            self._shapes = shapes
-            raise
+        shapes: Leaves = {}
+        for layer, (_, pattern) in zip(self.stack, placed, strict=True):
+            self._check(shapes, layer, pattern)
+        self._shapes = shapes
         for layer, (path, pattern) in zip(self.stack, placed, strict=True):
             layer.path, layer.pattern = path, pattern
         self._prefix = prefix
@@ -226,10 +226,7 @@ class Router:
 
     def route(self, name: str) -> Layer | None:
         """@koa/router's router.route(): the route called `name` (None rather than false)."""
-        for layer in self.stack:
-            if layer.name == name and layer.is_route:
-                return layer
-        return None
+        return self._names.get(name)
 
     def url(
         self,
@@ -302,18 +299,27 @@ class Router:
         except TypeError as error:
             raise TypeError(f"route {layer.describe(self._prefix)}: {error}") from None
 
-    def _add(self, layer: Layer) -> None:
-        try:
-            path, pattern = layer.prefixed(self._prefix)
-        except ValueError as error:
-            raise ValueError(f"route {layer.describe(self._prefix)}: {error}") from None
-        self._check(layer, pattern)
-        layer.path, layer.pattern = path, pattern
-        self.stack.append(layer)
+    def _add(self, *layers: Layer) -> None:
+        """Place `layers` under the prefix and append them, or refuse them all."""
+        placed = []
+        for layer in layers:
+            try:
+                placed.append(layer.prefixed(self._prefix))
+            except ValueError as error:
+                raise ValueError(f"route {layer.describe(self._prefix)}: {error}") from None
+        shapes = self._shapes.copy()
+        for layer, (_, pattern) in zip(layers, placed, strict=True):
+            self._check(shapes, layer, pattern)
+        self._shapes = shapes
+        for layer, (path, pattern) in zip(layers, placed, strict=True):
+            layer.path, layer.pattern = path, pattern
+            if layer.name is not None and layer.is_route:
+                self._names.setdefault(layer.name, layer)
+        self.stack.extend(layers)
         self._trees = None
 
-    def _check(self, layer: Layer, pattern: Pattern | None) -> None:
-        """Refuse a route that would share the tree's leaf with a different pattern."""
+    def _check(self, shapes: Leaves, layer: Layer, pattern: Pattern | None) -> None:
+        """Refuse a route that would share a tree leaf with a different pattern; record it in `shapes`."""
         if not layer.is_route or pattern is None:
             return
         for variant in pattern.variants:
@@ -321,9 +327,9 @@ class Router:
                 if method == "HEAD" and layer.implied_head:
                     continue
                 key = (method, variant.shape)
-                other = self._shapes.get(key)
+                other = shapes.get(key)
                 if other is None:
-                    self._shapes[key] = (layer, variant.names)
+                    shapes[key] = (layer, variant.names)
                 elif other[1] != variant.names:
                     raise ValueError(
                         f"route {layer.describe(self._prefix)} is ambiguous with route {other[0].describe()}: "
@@ -341,8 +347,7 @@ class Router:
             )
         token = object()
         hooks = tuple(hook for hooks in child.params.values() for hook in hooks)
-        for layer in list(child.stack):
-            self._add(layer.clone(_trim(path or ""), token, hooks))
+        self._add(*(layer.clone(_trim(path or ""), token, hooks) for layer in child.stack))
 
     def _build(self) -> dict[str, Tree[Endpoint]]:
         trees = self._trees = build(self.stack, self.sensitive, self.params)

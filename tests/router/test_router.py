@@ -209,6 +209,18 @@ def test_ambiguous_patterns() -> None:
         Router().get("/users/:id?", handler).get("/users/:name", handler)
 
 
+def test_a_refused_route_leaves_no_trace() -> None:
+    router = Router().get("/users/:id", handler)
+    with pytest.raises(ValueError, match="ambiguous"):
+        router.get("/users/:name?", handler)  # its "/users" form alone would have been fine
+    router.get("/users", handler)
+    child = Router().get("/a/:x", handler).get("/users/:other", handler)
+    with pytest.raises(ValueError, match="ambiguous"):
+        router.use(child.routes())
+    assert [layer.path for layer in router.stack] == ["/users/:id", "/users"]
+    assert router.match("/a/1", "GET") is None
+
+
 def test_explicit_head_is_not_ambiguous_with_implied_head() -> None:
     router = Router().get("/a/:id", handler).head("/a/:name", handler)
     found = router.match("/a/1", "HEAD")
