@@ -5,17 +5,22 @@ per segment), then its dynamic children in priority order: constrained parameter
 (sorted by regex source), the plain parameter, the catch-all. A walk takes the static
 child when there is one and remembers the node only if it also has dynamic children, so
 that it can come back there when the static branch dead-ends; otherwise it never
-backtracks. Fully static paths are also kept in one dict keyed by the whole path, which
-answers most static requests with a single lookup.
+backtracks. A path ending in "/" ends at the node's `slash` leaf rather than its `leaf`.
+Fully static paths are also kept in one dict keyed by the whole path, which answers most
+static requests with a single lookup.
 
 A pattern reaches `add()` already parsed, as one entry per segment:
 
 - `str`: static text, as written (percent-escapes are decoded here, as for requests);
+  a last "" is a trailing slash;
 - `None`: a parameter, any non-empty segment;
 - `re.Pattern`: a constrained segment, tried with `fullmatch`; it yields its groups, or
   the whole segment when it has none;
-- `...`: the catch-all, the rest of the path (non-empty), only as the last segment.
+- `...`: the catch-all, the rest of the path (non-empty, a trailing "/" included), only as
+  the last segment.
 
+Requests are matched on their raw path: segments are percent-decoded only when the path
+has a "%", and static text is compared case-insensitively unless the tree is sensitive.
 Only plain data lives in the tree (dicts, tuples, compiled patterns), so that a compiled
 class with the same two methods can take its place.
 """

@@ -96,6 +96,7 @@ def build(
             for method in layer.methods:
                 groups.setdefault(method, {}).setdefault(variant.shape, []).append((index, layer, variant))
     chains: dict[tuple[Shape, tuple[int, ...]], Handler] = {}
+    guards: dict[int, Tree[bool]] = {}
     trees: dict[str, Tree[Endpoint]] = {}
     for method, shapes in groups.items():
         tree: Tree[Endpoint] = Tree(sensitive)
@@ -105,7 +106,7 @@ def build(
             key = (shape, tuple(index for index, _, _ in members))
             handler = chains.get(key)
             if handler is None:
-                handler = chains[key] = _chain(members, uses, params)
+                handler = chains[key] = _chain(members, uses, params, guards)
             index, first, variant = members[0]
             tree.add(variant.segments, variant.names, Endpoint(handler, first, (index, first.methods.index(method))))
         trees[method] = tree
@@ -113,7 +114,10 @@ def build(
 
 
 def _chain(
-    members: list[tuple[int, Layer, Variant]], uses: list[tuple[int, Layer]], params: dict[str, list[ParamHook]]
+    members: list[tuple[int, Layer, Variant]],
+    uses: list[tuple[int, Layer]],
+    params: dict[str, list[ParamHook]],
+    guards: dict[int, Tree[bool]],
 ) -> Handler:
     variant = members[0][2]
     # (stack index, layer, guard): guard is None when the layer always runs
@@ -131,7 +135,10 @@ def _chain(
         if cover == _ALWAYS:
             items.append((index, use, None))
         elif cover == _SOMETIMES:
-            items.append((index, use, (_guard_tree(use), None)))
+            guard = guards.get(index)
+            if guard is None:
+                guard = guards[index] = _guard_tree(use)
+            items.append((index, use, (guard, None)))
     items.sort(key=lambda item: item[0])
     chain: list[Handler] = []
     seen: set[int] = set()
