@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import stat
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -13,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from koa import _mime
-from koa._headers import check_name, check_value, content_disposition, encode_url, merge_vary
+from koa._headers import (
+    check_name,
+    check_value,
+    content_disposition,
+    encode_url,
+    merge_vary,
+    normalize_http_url,
+)
 from koa._status import EMPTY, MESSAGES, REDIRECT
 
 if TYPE_CHECKING:
@@ -263,6 +271,8 @@ class Response:
         if url == "back":  # koa 2 compatibility
             self.back(alt)
             return
+        if url[:7].lower() == "http://" or url[:8].lower() == "https://":
+            url = normalize_http_url(url)  # koa: new URL(url), so `\` cannot smuggle another host
         self.set("Location", encode_url(url))
         if self._status not in REDIRECT:
             self.status = 302
@@ -276,15 +286,9 @@ class Response:
     def back(self, alt: str | None = None) -> None:
         """Koa 3's ctx.back(): to the Referer when it is same-origin, else `alt` or `/`."""
         referrer = self.request.get("Referrer")
-        if referrer:
-            try:
-                target = urlsplit(urljoin(self.request.href, referrer))
-                same = target.netloc == self.request.host and target.scheme in ("http", "https")
-            except ValueError:
-                same = False
-            if same:
-                self.redirect(referrer)
-                return
+        if referrer and _same_host(referrer, self.request):
+            self.redirect(referrer)
+            return
         self.redirect(alt or "/")
 
     def attachment(self, filename: str | None = None, *, fallback: bool | str = True, type: str = "attachment") -> None:  # noqa: A002
@@ -374,6 +378,31 @@ class Response:
     def to_json(self) -> dict[str, Any]:
         """Koa's response.toJSON(): status, message and header."""
         return {"status": self._status, "message": self.message, "header": self.headers}
+
+
+_URL_NOISE = re.compile(r"[\t\n\r]")
+
+
+def _origin_host(netloc: str, scheme: str) -> str:
+    host = netloc.rpartition("@")[2].lower()
+    default = ":443" if scheme == "https" else ":80"
+    return host[: -len(default)] if host.endswith(default) else host
+
+
+def _same_host(referrer: str, request: Request) -> bool:
+    """Koa's back(): `new URL(referrer, ctx.href).host === ctx.host`, with WHATWG's parsing."""
+    # WHATWG drops tabs and newlines and reads `\` as `/` before the query: `\\evil.com` is a host
+    ref = _URL_NOISE.sub("", referrer.strip())
+    cut = min((i for i in (ref.find("?"), ref.find("#")) if i != -1), default=len(ref))
+    ref = ref[:cut].replace("\\", "/") + ref[cut:]
+    base = request.href
+    try:
+        target = urlsplit(urljoin(base, ref))
+    except ValueError:
+        return False
+    if target.scheme not in ("http", "https"):
+        return False
+    return _origin_host(target.netloc, target.scheme) == _origin_host(request.host, urlsplit(base).scheme)
 
 
 def _is_stream(value: Any) -> bool:
