@@ -135,10 +135,10 @@ def _chain(
         if cover == _ALWAYS:
             items.append((index, use, None))
         elif cover == _SOMETIMES:
-            guard = guards.get(index)
-            if guard is None:
-                guard = guards[index] = _guard_tree(use)
-            items.append((index, use, (guard, None)))
+            tree = guards.get(index)
+            if tree is None:
+                tree = guards[index] = _guard_tree(use)
+            items.append((index, use, (tree, None)))
     items.sort(key=lambda item: item[0])
     chain: list[Handler] = []
     seen: set[int] = set()
