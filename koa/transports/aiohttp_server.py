@@ -419,9 +419,14 @@ class AiohttpServer:
 
 
 async def create_aiohttp_server(
-    app: Koa, host: str = "127.0.0.1", port: int = 0, **server_options: Any
+    app: Koa, host: str | None = "127.0.0.1", port: int | None = 0, *, sock: _socket.socket | None = None,
+    **server_options: Any,
 ) -> AiohttpServer:
-    """Serve `app` with aiohttp's low-level server inside the running loop."""
+    """Serve `app` with aiohttp's low-level server inside the running loop.
+
+    `sock`: serve on this listening socket (a process manager's, e.g. gunicorn's) instead of
+    binding `host`:`port`.
+    """
     opts = _options(server_options)
     if opts["max_body_size"] is not None:
         app.max_body_size = opts["max_body_size"]
@@ -442,9 +447,12 @@ async def create_aiohttp_server(
     )
     loop = asyncio.get_running_loop()
     try:
-        server = await loop.create_server(
-            web, host, port, backlog=opts["backlog"], reuse_port=opts["reuse_port"] or None, ssl=opts["ssl"]
-        )
+        if sock is not None:
+            server = await loop.create_server(web, sock=sock, backlog=opts["backlog"], ssl=opts["ssl"])
+        else:
+            server = await loop.create_server(
+                web, host, port or 0, backlog=opts["backlog"], reuse_port=opts["reuse_port"] or None, ssl=opts["ssl"]
+            )
     except BaseException:
         await app.shutdown()
         raise
