@@ -25,12 +25,9 @@ except ImportError:  # the ceiling without uvloop is still a ceiling, just a low
     uvloop = None
 
 
-def _response(body: bytes, content_type: bytes, *, keep_alive: bool = True) -> bytes:
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\nContent-Length: "
-    head += str(len(body)).encode() + b"\r\n"
-    if not keep_alive:
-        head += b"Connection: close\r\n"
-    return head + b"\r\n" + body
+def _response(body: bytes, content_type: bytes) -> bytes:
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
 TEXT = b"text/plain; charset=utf-8"
@@ -93,8 +90,10 @@ class BareProtocol(asyncio.Protocol):
             response = _response(b"user " + path[7:], TEXT)
         else:
             response = FIXED.get(path, NOT_FOUND)
-        transport.write(response)
-        if not self.parser.should_keep_alive():
+        if self.parser.should_keep_alive():
+            transport.write(response)
+        else:  # rare: say so, then close
+            transport.write(response.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1))
             transport.close()
 
     def _close(self, last: bytes) -> None:
