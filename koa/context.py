@@ -1,6 +1,7 @@
 """Context: one per request; throw(), assert_(), cookies, then the delegation table (Koa's lib/context.js)."""
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Mapping
@@ -60,6 +61,17 @@ def _method(target: str, name: str) -> Any:
     method.__name__ = name
     method.__doc__ = f"Delegates to ctx.{target}.{name}()."
     return method
+
+
+_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _set_method(ctx: Context, value: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"method must be a str, got {type(value).__name__}")
+    if not _METHOD.match(value):
+        raise ValueError(f"invalid method: {value!r}")
+    ctx.request.method = value
 
 
 class Context:
@@ -123,7 +135,7 @@ class Context:
     def assert_(self, value: Any, *args: Any, **properties: Any) -> None:
         """Koa's ctx.assert(): throw when `value` is falsy."""
         if not value:
-            raise make_error(*(args or (500,)), **properties)
+            raise make_error(*args, **properties)
 
     def onerror(self, err: BaseException) -> None:
         """Koa's ctx.onerror(): report `err` and turn it into the response."""
@@ -184,7 +196,7 @@ class Context:
     # -- delegation to the request --------------------------------------------------
     headers = _delegate("request", "headers", writable=True)
     header = headers
-    method = _delegate("request", "method", writable=True)
+    method = property(attrgetter("request.method"), _set_method, doc="Delegates to ctx.request.method.")
     url = _delegate("request", "url", writable=True)
     original_url = _delegate("request", "original_url")
     origin = _delegate("request", "origin")
@@ -241,9 +253,15 @@ def _set(err: BaseException, name: str, value: Any) -> None:
 
 def make_error(*args: Any, **properties: Any) -> BaseException:
     """http-errors' createError() as ctx.throw() takes it: arguments in any order."""
-    status: int | None = None
-    message: str | None = None
+    # the documented keywords: ctx.throw(status=404, message="...")
+    status: int | None = properties.pop("status", None)
+    message: str | None = properties.pop("message", None)
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise TypeError(f"ctx.throw() status must be an int, got {status!r}")
+    if message is not None and not isinstance(message, str):
+        raise TypeError(f"ctx.throw() message must be a str, got {message!r}")
     err: BaseException | None = None
+    extra: dict[str, Any] = {}
     for arg in args:
         if isinstance(arg, BaseException):
             err = arg
@@ -254,12 +272,14 @@ def make_error(*args: Any, **properties: Any) -> BaseException:
         elif isinstance(arg, str):
             message = arg
         elif isinstance(arg, Mapping):
-            properties = {**arg, **properties}
+            extra.update(arg)
         else:
             raise TypeError(f"ctx.throw() got an unexpected argument {arg!r}")
-    # http-errors: properties never override the status
-    properties.pop("status", None)
-    properties.pop("status_code", None)
+    if extra:
+        # http-errors: a properties object never overrides the status
+        extra.pop("status", None)
+        extra.pop("status_code", None)
+        properties = {**extra, **properties}
     if err is not None:
         if getattr(err, "status", None) is None:
             _set(err, "status", status or 500)

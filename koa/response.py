@@ -83,6 +83,8 @@ class Response:
 
     @message.setter
     def message(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"message must be a str, got {type(value).__name__}")
         self._message = check_value("status message", value)
 
     # -- body ------------------------------------------------------------------------

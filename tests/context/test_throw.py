@@ -212,3 +212,33 @@ def test_assert_with_properties(make_ctx: Callable[..., Context]) -> None:
         make_ctx().assert_(None, 403, "forbidden", reason="role", headers={"X-Why": "role"})
     assert info.value.reason == "role"  # type: ignore[attr-defined]
     assert info.value.headers == {"X-Why": "role"}
+
+
+def test_throw_with_keywords(make_ctx: Callable[..., Context]) -> None:
+    with pytest.raises(HttpError) as info:
+        make_ctx().throw(status=404, message="no such user", user_id=7)
+    assert (info.value.status, info.value.message, info.value.expose) == (404, "no such user", True)
+    assert info.value.user_id == 7  # type: ignore[attr-defined]
+
+
+def test_throw_status_keyword_only(make_ctx: Callable[..., Context]) -> None:
+    with pytest.raises(NotFound):
+        make_ctx().throw(status=404)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"status": "404"}, "status must be an int"),
+                                               ({"status": True}, "status must be an int"),
+                                               ({"message": 42}, "message must be a str")])
+def test_throw_keywords_are_checked(make_ctx: Callable[..., Context], kwargs: dict[str, object],
+                                    match: str) -> None:
+    with pytest.raises(TypeError, match=match):
+        make_ctx().throw(**kwargs)
+
+
+def test_assert_with_keywords(make_ctx: Callable[..., Context]) -> None:
+    with pytest.raises(HttpError) as info:
+        make_ctx().assert_(None, status=401, message="login first")
+    assert (info.value.status, info.value.message) == (401, "login first")
+    with pytest.raises(HttpError) as info2:
+        make_ctx().assert_(0, message="just a message")
+    assert (info2.value.status, info2.value.message) == (500, "just a message")

@@ -162,3 +162,17 @@ def test_method_is_settable(make_ctx: Callable[..., Context]) -> None:
     ctx.method = "PUT"
     assert ctx.method == "PUT"
     assert ctx.request.idempotent is True
+
+
+@pytest.mark.parametrize("bad", [42, None, b"GET"])
+def test_method_must_be_a_string(make_ctx: Callable[..., Context], bad: object) -> None:
+    with pytest.raises(TypeError, match="method must be a str"):
+        make_ctx().method = bad  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("bad", ["", "GET /", "GE\r\nT", "PÖST"])
+def test_method_must_be_a_token(make_ctx: Callable[..., Context], bad: str) -> None:
+    ctx = make_ctx()
+    with pytest.raises(ValueError, match="invalid method"):
+        ctx.method = bad
+    assert ctx.method == "GET"

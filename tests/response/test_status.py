@@ -88,3 +88,9 @@ def test_reason_phrases(make_ctx: Callable[..., Context], code: int, phrase: str
     ctx = make_ctx()
     ctx.status = code
     assert ctx.message == phrase
+
+
+@pytest.mark.parametrize("bad", [42, None, b"OK"])
+def test_message_must_be_a_string(make_ctx: Callable[..., Context], bad: Any) -> None:
+    with pytest.raises(TypeError, match="message must be a str"):
+        make_ctx().message = bad
