@@ -94,6 +94,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.duration = args.duration or (1 if args.quick else 5)
     args.warmup = (1 if args.warmup is None else args.warmup)
     args.rounds = args.rounds or (1 if args.quick else 3)
+    for attr in ("koa_python", "peers_python"):  # servers start in the repo root, whatever our cwd
+        if os.sep in getattr(args, attr):
+            setattr(args, attr, os.path.abspath(getattr(args, attr)))
     args.server_cpu = None if args.server_cpu == "none" else args.server_cpu
     args.client_cpu = None if args.client_cpu == "none" else args.client_cpu
     default_json = "results/quick.json.tmp" if args.quick else "results/latest.json"
@@ -374,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
             print(tables(rows, servers, scenario_names, tools))
             return 2
 
+    k = meta.get("koa", {})
+    print(f"koa {k.get('koa', '?')}: USING_EXTENSIONS={k.get('using_extensions', '?')}, Python {k.get('python', '?')}, "
+          f"loop {k.get('loop', '?')}; {meta['rounds']} round(s) x {meta['duration']} s per run, server on CPU "
+          f"{meta['server_cpu']}, load on CPU {meta['client_cpu']}; load average {meta['machine']['loadavg']}\n")
     print(tables(rows, servers, scenario_names, tools))
     if args.report:
         docs = Path(args.docs_dir)
