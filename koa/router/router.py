@@ -130,6 +130,8 @@ class Router:
         self, path: str | Sequence[str], methods: Iterable[str], *middleware: AnyMiddleware, name: str | None = None
     ) -> Router:
         """@koa/router's router.register(): a route for `methods` running `middleware` in order."""
+        if isinstance(path, re.Pattern):
+            raise TypeError("a route path is a string pattern; use :name(regex) for a regex segment")
         if not isinstance(path, str):
             for each in path:
                 self.register(each, methods, *middleware, name=name)

@@ -240,6 +240,10 @@ def test_bad_arguments() -> None:
         Router().register("/a", [], handler)
     with pytest.raises(ValueError, match="sensitive"):
         Router(sensitive=True).use(Router().routes())
+    with pytest.raises(TypeError, match="string pattern"):
+        Router().register(re.compile("^/a"), ["GET"], handler)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="string path"):
+        Router().use(re.compile("^/a"), Router().routes())
 
 
 def test_register_several_paths_and_methods() -> None:
