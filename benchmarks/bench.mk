@@ -2,8 +2,8 @@
 # whose PYTHON, PY (koa's .venv python), build and tools targets it uses.
 #   make bench        every server, 3 interleaved rounds of 5 s runs (~25 min); writes
 #                     benchmarks/results/latest.json, docs/benchmarks.md and docs/benchmarks.png
-#   make bench-quick  CI: bare + koa (+ koa on uvicorn), 1 round of 1 s runs (~40 s); fails when
-#                     koa's req/s over the bare protocol's in the same run is below BENCH_FLOORS
+#   make bench-quick  CI: bare + koa (+ koa on uvicorn), 3 rounds of 1 s runs (~1.5 min); fails when
+#                     koa's median req/s over the bare protocol's in the same run is below BENCH_FLOORS
 PEERS_PY := benchmarks/.peers-venv/bin/python
 # Floors on koa's ratio to bare, per scenario ('*' = each): set from `make bench-floors`.
 BENCH_FLOORS ?= --floor '*=0.10'
@@ -18,7 +18,7 @@ bench: build tools bench-peers
 	$(PEERS_PY) benchmarks/run_http.py --koa-python $(PY) --report $(BENCH_ARGS)
 
 bench-quick: build tools
-	$(PYTHON) benchmarks/run_http.py --quick --koa-python $(PY) $(BENCH_FLOORS) $(BENCH_ARGS)
+	$(PYTHON) benchmarks/run_http.py --quick --rounds 3 --koa-python $(PY) $(BENCH_FLOORS) $(BENCH_ARGS)
 
 # 5 quick rounds; prints --floor options at 0.75 x koa's lowest per-round ratio, to paste above
 bench-floors: build tools

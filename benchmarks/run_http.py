@@ -70,6 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, help="seconds of warm-up before each scenario, 0 for none (default 1)")
     p.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 1)")
     p.add_argument("--connections", type=int, default=64, help="keep-alive connections (default 64)")
+    p.add_argument("--interleave", choices=("server", "scenario"),
+                   help="per round, run all scenarios of one server at a time (default), or each scenario on "
+                        "every server in turn with all servers up (quick's default)")
     p.add_argument("--server-cpu", default="0", help="CPU list for the servers (taskset -c), 'none' to not pin")
     p.add_argument("--client-cpu", default="1", help="CPU list for the load generator, 'none' to not pin")
     p.add_argument("--koa-python", default=str(REPO / ".venv" / "bin" / "python"),
@@ -94,6 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.duration = args.duration or (1 if args.quick else 5)
     args.warmup = (1 if args.warmup is None else args.warmup)
     args.rounds = args.rounds or (1 if args.quick else 3)
+    args.interleave = args.interleave or ("scenario" if args.quick else "server")
     for attr in ("koa_python", "peers_python"):  # servers start in the repo root, whatever our cwd
         if os.sep in getattr(args, attr):
             setattr(args, attr, os.path.abspath(getattr(args, attr)))
@@ -192,10 +196,12 @@ def machine() -> dict[str, Any]:
 
 
 # --- the measuring loop
-def measure_instance(server: Running, scenarios: list[Scenario], args: argparse.Namespace, tools: list[str],
-                     round_no: int, runs: list[dict[str, Any]], failures: dict[tuple[str, str, str], str]) -> None:
-    """Check every scenario's answer once, then warm up and measure each with each tool."""
-    name = server.spec.name
+Failures = dict[tuple[str, str, str], str]  # (tool, server, scenario) -> why it has no measurement
+
+
+def check_answers(server: Running, scenarios: list[Scenario], tools: list[str], failures: Failures) -> list[Scenario]:
+    """Send each scenario's request once; the scenarios this server answers as expected."""
+    good = []
     for sc in scenarios:
         try:
             status, headers, body = request(server.port, sc)
@@ -204,65 +210,100 @@ def measure_instance(server: Running, scenarios: list[Scenario], args: argparse.
             wrong = f"request failed: {e}"
         if wrong:
             for tool in tools:
-                failures[(tool, name, sc.name)] = f"wrong answer to {sc.method} {sc.path}: {wrong}"
-            log(f"  {name:<12} {sc.name:<9} skipped: wrong answer: {wrong}")
-            continue
-        for tool in tools:
-            conns = sc.connections or args.connections
-            run: dict[str, Any] = {"round": round_no, "tool": tool, "server": name, "scenario": sc.name,
-                                   "connections": conns, "duration": args.duration}
-            try:
-                if args.warmup:
-                    TOOLS[tool](server.port, sc, conns, args.warmup, args.client_cpu)
-                reset_peak_rss(server.proc.pid)
-                result = TOOLS[tool](server.port, sc, conns, args.duration, args.client_cpu)
-                run.update(result.as_dict(), rss_kib=peak_rss_kib(server.proc.pid))
-                rss = f"{run['rss_kib'] / 1024:6.1f} MiB" if run["rss_kib"] else "   ? MiB"
-                err = f"  ERRORS {result.errors} ({result.detail})" if result.errors else ""
-                log(f"  {name:<12} {sc.name:<9} {tool:<10} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms"
-                    f"  p99 {result.p99_ms:6.2f} ms  {rss}{err}")
-            except LoadError as e:
-                run["error"] = str(e)[:300]
-                log(f"  {name:<12} {sc.name:<9} {tool:<10} failed: {e}")
-            if server.proc.poll() is not None:
-                run["error"] = f"server exited with {server.proc.returncode}: {server.log_tail(5)}"
-                log(f"  {name:<12} died: {server.log_tail(5)}")
+                failures[(tool, server.spec.name, sc.name)] = f"wrong answer to {sc.method} {sc.path}: {wrong}"
+            log(f"  {server.spec.name:<12} {sc.name:<9} skipped: wrong answer: {wrong}")
+        else:
+            good.append(sc)
+    return good
+
+
+def measure_one(server: Running, sc: Scenario, args: argparse.Namespace, tools: list[str], round_no: int,
+                runs: list[dict[str, Any]]) -> bool:
+    """Warm up, then measure `sc` on `server` with each tool; False once the server has died."""
+    name = server.spec.name
+    for tool in tools:
+        conns = sc.connections or args.connections
+        run: dict[str, Any] = {"round": round_no, "tool": tool, "server": name, "scenario": sc.name,
+                               "connections": conns, "duration": args.duration}
+        try:
+            if args.warmup:
+                TOOLS[tool](server.port, sc, conns, args.warmup, args.client_cpu)
+            reset_peak_rss(server.proc.pid)
+            result = TOOLS[tool](server.port, sc, conns, args.duration, args.client_cpu)
+            run.update(result.as_dict(), rss_kib=peak_rss_kib(server.proc.pid))
+            rss = f"{run['rss_kib'] / 1024:6.1f} MiB" if run["rss_kib"] else "   ? MiB"
+            err = f"  ERRORS {result.errors} ({result.detail})" if result.errors else ""
+            log(f"  {name:<12} {sc.name:<9} {tool:<10} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+                f"  p99 {result.p99_ms:6.2f} ms  {rss}{err}")
+        except LoadError as e:
+            run["error"] = str(e)[:300]
+            log(f"  {name:<12} {sc.name:<9} {tool:<10} failed: {e}")
+        if server.proc.poll() is not None:
+            run["error"] = f"server exited with {server.proc.returncode}: {server.log_tail(5)}"
+            log(f"  {name:<12} died: {server.log_tail(5)}")
             runs.append(run)
-            if "error" in run and server.proc.poll() is not None:
-                return
+            return False
+        runs.append(run)
+    return True
 
 
-Failures = dict[tuple[str, str, str], str]  # (tool, server, scenario) -> why it has no measurement
+def launch(name: str, mw: int, batch: list[Scenario], args: argparse.Namespace, tools: list[str],
+           runtimes: Runtimes, log_dir: Path, failures: Failures) -> tuple[Running, list[Scenario]]:
+    """Start one server instance and check its answers; the scenarios it may be measured on."""
+    server = start(SERVER_BY_NAME[name], runtimes, args.server_cpu, mw, log_dir)
+    why = wait_ready(server, args.ready_timeout)
+    if why:
+        log(f"  {name:<12} did not start: {why}")
+        for sc in batch:
+            for tool in tools:
+                failures[(tool, name, sc.name)] = f"did not start: {_last_line(why)}"
+        return server, []
+    return server, check_answers(server, batch, tools, failures)
 
 
 def measure(args: argparse.Namespace, servers: list[str], scenarios: list[Scenario], tools: list[str],
             runtimes: Runtimes, skipped: dict[str, str]) -> tuple[list[dict[str, Any]], Failures]:
+    """Every round: start each server afresh, measure; `--interleave` says in which order.
+
+    "server": one server at a time runs all its scenarios (only one server process exists at once).
+    "scenario": all servers are started first, then each scenario runs on every server in turn, so
+    the runs a ratio compares are seconds apart (steadier ratios on a machine with other work).
+    """
     runs: list[dict[str, Any]] = []
-    failures: dict[tuple[str, str, str], str] = {}
+    failures: Failures = {}
     variants = sorted({sc.middleware for sc in scenarios})
     log_dir = Path(tempfile.mkdtemp(prefix="koa-bench-"))
+    active = [s for s in servers if s not in skipped]
     for round_no in range(1, args.rounds + 1):
-        shift = (round_no - 1) % len(servers)
-        order = servers[shift:] + servers[:shift]  # rotate: no server always runs first or last
+        shift = (round_no - 1) % max(len(active), 1)
+        order = active[shift:] + active[:shift]  # rotate: no server always runs first or last
         log(f"round {round_no}/{args.rounds}: {', '.join(order)}")
-        for name in order:
-            if name in skipped:
-                continue
-            spec = SERVER_BY_NAME[name]
-            for mw in variants:
-                batch = [sc for sc in scenarios if sc.middleware == mw]
-                server = start(spec, runtimes, args.server_cpu, mw, log_dir)
-                try:
-                    why = wait_ready(server, args.ready_timeout)
-                    if why:
-                        log(f"  {name:<12} did not start: {why}")
-                        for sc in batch:
-                            for tool in tools:
-                                failures[(tool, name, sc.name)] = f"did not start: {_last_line(why)}"
-                        continue
-                    measure_instance(server, batch, args, tools, round_no, runs, failures)
-                finally:
-                    stop(server)
+        if args.interleave == "server":
+            for name in order:
+                for mw in variants:
+                    batch = [sc for sc in scenarios if sc.middleware == mw]
+                    server, good = launch(name, mw, batch, args, tools, runtimes, log_dir, failures)
+                    try:
+                        for sc in good:
+                            if not measure_one(server, sc, args, tools, round_no, runs):
+                                break
+                    finally:
+                        stop(server)
+            continue
+        instances: dict[tuple[str, int], tuple[Running, list[Scenario]]] = {}
+        try:
+            for name in order:
+                for mw in variants:
+                    batch = [sc for sc in scenarios if sc.middleware == mw]
+                    instances[(name, mw)] = launch(name, mw, batch, args, tools, runtimes, log_dir, failures)
+            for sc in scenarios:
+                for name in order:
+                    server, good = instances[(name, sc.middleware)]
+                    if sc in good and server.proc.poll() is None:
+                        measure_one(server, sc, args, tools, round_no, runs)
+        finally:
+            for server, _ in instances.values():
+                stop(server)
     log(f"server logs: {log_dir}")
     return runs, failures
 
@@ -350,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python3 benchmarks/run_http.py " + shlex.join(sys.argv[1:] if argv is None else argv),
             "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
             "machine": machine(), "servers": servers, "scenarios": scenario_names, "tools_used": tools,
-            "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds,
+            "duration": args.duration, "warmup": args.warmup, "rounds": args.rounds, "interleave": args.interleave,
             "connections": args.connections, "server_cpu": args.server_cpu, "client_cpu": args.client_cpu,
             "koa": _probe(args.koa_python, KOA_PROBE) if os.path.exists(args.koa_python) else {},
             "peers": _probe(args.peers_python, PEERS_PROBE) if os.path.exists(args.peers_python) else {},

@@ -154,8 +154,11 @@ def document(rows: list[dict[str, Any]], meta: dict[str, Any], servers: list[str
         f"- Machine: {m['machine']['cpu']}, {m['machine']['cores']} cores, Linux {m['machine']['kernel']}; "
         f"load average {m['machine']['loadavg']} at the start (other work on the machine adds noise).",
         f"- Each server is pinned to CPU {m['server_cpu']} (`taskset`), the load generator to CPU {m['client_cpu']}.",
-        f"- {m['rounds']} interleaved round(s): each round starts every server afresh (in a rotating order) and "
-        f"runs every scenario on it for {m['duration']} s after a {m['warmup']} s warm-up; tables give the "
+        f"- {m['rounds']} interleaved round(s): each round starts every server afresh, in a rotating order, and "
+        + ("runs all scenarios on one server after the other"
+           if m.get("interleave", "server") == "server" else
+           "with all of them up runs each scenario on every server in turn")
+        + f"; each run lasts {m['duration']} s after a {m['warmup']} s warm-up. Tables give the "
         "median over the rounds, peak RSS the maximum (VmHWM of the server process, reset per scenario).",
         f"- {m['connections']} keep-alive connections unless the scenario says otherwise; "
         "wrk `-t1 --timeout 2s`; latency percentiles from wrk's own histogram.",
