@@ -5,10 +5,12 @@ becomes a koa Request with an `AiohttpChannel`, runs through `app.handle()`, and
 payload is written back the way the ASGI adapter writes it: bytes, nothing, a stream,
 or a file. aiohttp's routing (`web.Application`) is not used.
 
-Server options aiohttp cannot enforce as our own server does (see the README):
-`max_header_size` limits the request target and each header line separately (aiohttp
-has no limit on the whole head), and the 400 aiohttp sends for a syntax error does not
-say which rule was broken.
+Every server option is honoured (`header_timeout` and the 414/431 statuses by
+_aiohttp_protocol.py), with these differences from our own server (see the README):
+`max_header_size` bounds the request target and each header line separately (aiohttp
+has no bound on the whole head), the checks our server adds over llhttp (Host on
+HTTP/1.1, versions other than 1.0/1.1, CONNECT) are aiohttp's own, and an answer to a
+malformed request has an HTTP/1.0 status line and aiohttp's Server header.
 """
 from __future__ import annotations
 
@@ -21,15 +23,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web_protocol, web_server
-from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
+from aiohttp import web_protocol
+from aiohttp.http_exceptions import BadHttpMessage
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 from multidict import CIMultiDict
 
-from koa._status import MESSAGES
 from koa.application import respond
 from koa.errors import HttpError
+from koa.transports._aiohttp_protocol import KoaWebServer
 from koa.transports.channel import ClientDisconnected
 
 if TYPE_CHECKING:
@@ -241,119 +243,10 @@ async def _file_chunks(f: Any) -> AsyncIterator[bytes]:
         f.close()
 
 
-class _KoaRequestHandler(web_protocol.RequestHandler):
-    """aiohttp's connection protocol with koa's header timeout and error statuses."""
-
-    __slots__ = ("_header_timeout", "_head_timer", "_last_payload", "_koa_server")
-
-    def __init__(self, manager: _KoaWebServer, *, header_timeout: float, **kwargs: Any) -> None:
-        super().__init__(manager, **kwargs)
-        self._header_timeout = header_timeout
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._last_payload: Any = None
-        self._koa_server = manager
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._koa_server.live.add(self)
-        super().connection_made(transport)
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self._cancel_head_timer()
-        super().connection_lost(exc)
-        self._koa_server.forget(self)
-
-    def data_received(self, data: bytes) -> None:
-        # header_timeout counts from a request's first byte, not from the last one
-        if self._head_timer is None and data and (self._last_payload is None or self._last_payload.is_eof()):
-            self._head_timer = self._loop.call_later(self._header_timeout, self._head_timed_out)
-        before = self._request_count
-        super().data_received(data)
-        if self._request_count != before:
-            self._cancel_head_timer()
-            if self._messages:
-                self._last_payload = self._messages[-1][1]
-
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        transport = self.transport
-        if transport is not None and not transport.is_closing() and not self._request_in_progress:
-            transport.write(_error_response(408))
-        self.force_close()
-
-    def _process_keepalive(self) -> None:
-        if self._head_timer is not None:
-            return  # a request head is arriving: header_timeout is in charge now
-        super()._process_keepalive()
-
-    def handle_error(
-        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
-    ) -> StreamResponse:
-        if status != 400 or not isinstance(exc, HttpProcessingError):
-            return super().handle_error(request, status, exc, message)
-        # a malformed request: answer as our own server does, and close
-        status = 400
-        if isinstance(exc, LineTooLong):
-            status = 414 if str(exc.args[1]) == str(self.max_line_size) else 431
-        elif isinstance(exc, BadHttpMessage) and "Too many headers" in exc.message:
-            status = 431
-        elif isinstance(exc, BadHttpMessage) and "Transfer-Encoding" in exc.message and "chunked" not in exc.message:
-            status = 501
-        log.debug("bad request from %s: %s", request.remote, exc)
-        return _PrefilledResponse(status, MESSAGES.get(status, "Bad Request"))
-
-
-class _PrefilledResponse(StreamResponse):
-    """A small complete response that aiohttp's error path can prepare and finish itself."""
-
-    _send_headers_immediately = False
-
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(status=status, headers={"Content-Type": "text/plain; charset=utf-8"})
-        self._text = text.encode()
-        self.content_length = len(self._text)
-        self.force_close()
-
-    async def write_eof(self, data: bytes = b"") -> None:
-        await super().write_eof(self._text + data)
-
-
-def _error_response(status: int) -> bytes:
-    text = MESSAGES.get(status, "").encode()
-    return (
-        f"HTTP/1.1 {status} {MESSAGES.get(status, '')}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(text)}\r\nConnection: close\r\n\r\n"
-    ).encode() + text
-
-
-class _KoaWebServer(web_server.Server):
-    """aiohttp's low-level Server making `_KoaRequestHandler`s, tracking live connections."""
-
-    def __init__(self, handler: Any, *, header_timeout: float, **kwargs: Any) -> None:
-        super().__init__(handler, handler_cancellation=True, **kwargs)
-        self._header_timeout = header_timeout
-        self.live: set[_KoaRequestHandler] = set()
-        self.idle = asyncio.Event()
-        self.idle.set()
-
-    def __call__(self) -> _KoaRequestHandler:
-        self.idle.clear()
-        return _KoaRequestHandler(self, loop=self._loop, header_timeout=self._header_timeout, **self._kwargs)
-
-    def forget(self, handler: _KoaRequestHandler) -> None:
-        self.live.discard(handler)
-        if not self.live:
-            self.idle.set()
-
-
 class AiohttpServer:
     """A running aiohttp-backed server: the same surface as koa.transports.server.Server."""
 
-    def __init__(self, app: Koa, server: asyncio.Server, web: _KoaWebServer) -> None:
+    def __init__(self, app: Koa, server: asyncio.Server, web: KoaWebServer) -> None:
         self.app = app
         self._server = server
         self._web = web
@@ -432,7 +325,7 @@ async def create_aiohttp_server(
         app.max_body_size = opts["max_body_size"]
     await app.startup()
     limit = opts["max_header_size"]
-    web = _KoaWebServer(
+    web = KoaWebServer(
         make_handler(app),
         header_timeout=float(opts["header_timeout"]),
         keepalive_timeout=float(opts["keep_alive_timeout"]),
