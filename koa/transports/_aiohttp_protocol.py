@@ -84,19 +84,28 @@ class KoaRequestHandler(web_protocol.RequestHandler):
         elif isinstance(exc, BadHttpMessage) and "Transfer-Encoding" in exc.message and "chunked" not in exc.message:
             status = 501
         log.debug("bad request from %s: %s", request.remote, exc)
-        return _PrefilledResponse(status, MESSAGES.get(status, "Bad Request"))
+        return PrefilledResponse(status, MESSAGES.get(status, "Bad Request"))
 
 
-class _PrefilledResponse(StreamResponse):
-    """A small complete response that aiohttp's error path can prepare and finish itself."""
+class PrefilledResponse(StreamResponse):
+    """A refusal that aiohttp can prepare and finish itself: `HTTP/1.1 <status>`, then close."""
 
     _send_headers_immediately = False
 
     def __init__(self, status: int, text: str) -> None:
-        super().__init__(status=status, headers={"Content-Type": "text/plain; charset=utf-8"})
+        super().__init__(
+            status=status, headers={"Content-Type": "text/plain; charset=utf-8", "Connection": "close"}
+        )
         self._text = text.encode()
         self.content_length = len(self._text)
         self.force_close()
+
+    async def _write_headers(self) -> None:
+        # aiohttp would echo the request's version: HTTP/1.0 for an unparsable request, or
+        # the very version a 505 refuses
+        writer = self._payload_writer
+        assert writer is not None
+        await writer.write_headers(f"HTTP/1.1 {self.status} {self.reason}", self._headers)
 
     async def write_eof(self, data: bytes = b"") -> None:
         await super().write_eof(self._text + data)

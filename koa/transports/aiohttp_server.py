@@ -8,15 +8,14 @@ or a file. aiohttp's routing (`web.Application`) is not used.
 Every server option is honoured (`header_timeout` and the 414/431 statuses by
 _aiohttp_protocol.py), with these differences from our own server (see the README):
 `max_header_size` bounds the request target and each header line separately (aiohttp
-has no bound on the whole head), the checks our server adds over llhttp (Host on
-HTTP/1.1, versions other than 1.0/1.1, CONNECT) are aiohttp's own, and an answer to a
-malformed request has an HTTP/1.0 status line and aiohttp's Server header.
+has no bound on the whole head), and refusals carry aiohttp's Date and Server headers.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import re
 import socket as _socket
 import ssl as _ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,9 +28,10 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 from multidict import CIMultiDict
 
+from koa._status import MESSAGES
 from koa.application import respond
 from koa.errors import HttpError
-from koa.transports._aiohttp_protocol import KoaWebServer
+from koa.transports._aiohttp_protocol import KoaWebServer, PrefilledResponse
 from koa.transports.channel import ClientDisconnected
 
 if TYPE_CHECKING:
@@ -159,10 +159,30 @@ def _stream_response(response: Response, *, buffered: bool = False) -> StreamRes
     return cls(status=response._status, reason=response.message or str(response._status), headers=headers)
 
 
+# RFC 3986 host (reg-name, IPv4 or [IP-literal]) and an optional port
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(:[0-9]*)?")
+
+
+def _check(request: BaseRequest) -> int:
+    """The status that refuses a request llhttp let through (as our own server does), or 0."""
+    if request.version not in ((1, 1), (1, 0)):
+        return 505
+    if request.method == "CONNECT":
+        return 501
+    if request.version == (1, 1):
+        hosts = request.headers.getall("Host", [])
+        if len(hosts) != 1 or not _HOST.fullmatch(hosts[0]):
+            return 400
+    return 0
+
+
 def make_handler(app: Koa) -> Callable[[BaseRequest], Awaitable[StreamResponse]]:
     """The aiohttp request handler that runs `app` on each request."""
 
     async def handler(request: BaseRequest) -> StreamResponse:
+        status = _check(request)
+        if status:
+            return PrefilledResponse(status, MESSAGES[status])
         channel = AiohttpChannel(request)
         transport = request.transport
         peer = transport.get_extra_info("peername") if transport is not None else None
