@@ -8,9 +8,11 @@ from _common import BIG, HELLO, HOST, MESSAGE, MIDDLEWARE, grouped_routes, port_
 from aiohttp import web
 
 
-@web.middleware
-async def no_op(request, handler):
-    return await handler(request)
+def make_no_op():
+    @web.middleware
+    async def no_op(request, handler):  # a distinct function per layer, as a real stack has
+        return await handler(request)
+    return no_op
 
 
 async def hello(request: web.Request) -> web.Response:
@@ -38,7 +40,7 @@ async def other(request: web.Request) -> web.Response:
 
 
 def make_app() -> web.Application:
-    app = web.Application(middlewares=[no_op] * MIDDLEWARE)
+    app = web.Application(middlewares=[make_no_op() for _ in range(MIDDLEWARE)])
     app.router.add_get("/", hello)
     app.router.add_get("/json", json_)
     app.router.add_get("/mw", hello)
