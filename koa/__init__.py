@@ -9,6 +9,7 @@ from koa.errors import HttpError
 from koa.middleware.mount import mount
 from koa.request import Request
 from koa.response import Response
+from koa.router import Router
 
 __version__ = "1.0.0.dev0"
 __speedups__ = USING_EXTENSIONS
@@ -19,6 +20,7 @@ __all__ = [
     "Koa",
     "Request",
     "Response",
+    "Router",
     "__speedups__",
     "__version__",
     "compose",

@@ -15,13 +15,13 @@ if TYPE_CHECKING or NO_EXTENSIONS:  # type checkers always read the pure twin
     from ._compose_py import DONE, Dispatcher
     from ._tree_py import Tree
 else:
-    from ._tree_py import Tree  # until _tree_c exists
-
     try:
         from ._compose_c import DONE, Dispatcher
+        from ._tree_c import Tree
 
         USING_EXTENSIONS = True
     except ImportError:  # not built here: same behaviour, slower
         from ._compose_py import DONE, Dispatcher
+        from ._tree_py import Tree
 
 __all__ = ["DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher", "Tree"]
