@@ -8,6 +8,15 @@ cimport cython
 from cpython.dict cimport PyDict_GetItem
 from cpython.list cimport PyList_GET_SIZE
 from cpython.object cimport PyObject
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from libc.string cimport memcmp
+
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    int PyUnicode_1BYTE_KIND
+    char* PyBytes_AS_STRING(object)
 
 import re
 from urllib.parse import unquote
@@ -25,6 +34,7 @@ cpdef str decode(str text):
 
 cdef enum:
     _MAX_SEGMENTS = 64  # longer paths take the list walk
+    _LINEAR_MAX = 48  # nodes with more static children use their dict
 
 cdef enum:
     _REGEX = 0
@@ -50,11 +60,52 @@ cdef class _Node:
     cdef _Node only
     cdef tuple leaf  # (payload, names) or None
     cdef tuple slash
+    # perf: the static children again, as byte strings compared in place against the
+    # request path (no substring, no hashing); -1 when the dict must be used instead
+    cdef Py_ssize_t nkeys
+    cdef char** kptr
+    cdef Py_ssize_t* klen
+    cdef list kobjs
+    cdef list kchildren
 
     def __cinit__(self):
         self.static = {}
         self.regexes = {}
         self.dynamic = ()
+        self.nkeys = 0
+        self.kptr = NULL
+        self.klen = NULL
+
+    def __dealloc__(self):
+        PyMem_Free(self.kptr)
+        PyMem_Free(self.klen)
+
+    cdef void index_static(self) except *:
+        cdef Py_ssize_t j = 0
+        PyMem_Free(self.kptr)
+        PyMem_Free(self.klen)
+        self.kptr = NULL
+        self.klen = NULL
+        self.kobjs = []
+        self.kchildren = []
+        self.nkeys = -1
+        if len(self.static) > _LINEAR_MAX:
+            return
+        for key, child in self.static.items():
+            try:
+                self.kobjs.append((<str>key).encode("latin-1"))
+            except UnicodeEncodeError:
+                return  # a key outside Latin-1: the dict handles this node
+            self.kchildren.append(child)
+        n = len(self.kobjs)
+        self.kptr = <char**>PyMem_Malloc(max(n, 1) * sizeof(char*))
+        self.klen = <Py_ssize_t*>PyMem_Malloc(max(n, 1) * sizeof(Py_ssize_t))
+        if self.kptr is NULL or self.klen is NULL:
+            raise MemoryError()
+        for j in range(n):
+            self.kptr[j] = PyBytes_AS_STRING(self.kobjs[j])
+            self.klen[j] = len(self.kobjs[j])
+        self.nkeys = n
 
     cdef void reorder(self):
         cdef list entries = []
@@ -132,6 +183,7 @@ cdef class Tree:
                 if child is None:
                     child = _Node()
                     node.static[key] = child
+                    node.index_static()
             elif segment is None:
                 child = node.param
                 if child is None:
@@ -217,14 +269,27 @@ cdef class Tree:
         cdef tuple dynamic
         cdef PyObject* hit
         cdef bint found_child
+        # bytewise: compare static segments in place (a one-byte-per-char path, and in a
+        # case-insensitive tree only when it is all ASCII, where folding is simple)
+        cdef bint bytewise = segs is None and PyUnicode_KIND(path) == PyUnicode_1BYTE_KIND
+        cdef const unsigned char* data = NULL
+        if bytewise:
+            data = <const unsigned char*>PyUnicode_DATA(path)
+            if fold and not path.isascii():
+                bytewise = False
         while True:
             if index < count:
-                segment = _seg(path, segs, slashes, m, index)
                 static = node.static
                 if static:
-                    hit = PyDict_GetItem(static, segment)
-                    if hit is NULL and fold and _has_upper(segment):
-                        hit = PyDict_GetItem(static, segment.lower())
+                    hit = NULL
+                    if bytewise and node.nkeys >= 0:
+                        hit = _find_static(node, data, slashes[index - 1] + 1,
+                                           slashes[index] if index < m else n, fold)
+                    else:
+                        segment = _seg(path, segs, slashes, m, index)
+                        hit = PyDict_GetItem(static, segment)
+                        if hit is NULL and fold and _has_upper(segment):
+                            hit = PyDict_GetItem(static, segment.lower())
                     if hit is not NULL:
                         if node.dynamic:
                             if pending is None:
@@ -236,7 +301,8 @@ cdef class Tree:
                 child = node.only
                 if child is None:
                     attempt = 0
-                elif len(segment):  # the usual lone parameter, without the loop below
+                elif _seg_len(path, segs, slashes, m, index):  # the usual lone parameter
+                    segment = _seg(path, segs, slashes, m, index)
                     values.append(segment)
                     node = child
                     index += 1
@@ -318,6 +384,32 @@ cdef inline Py_ssize_t _seg_len(str path, list segs, Py_ssize_t* slashes, Py_ssi
         return len(<str>segs[i])
     cdef Py_ssize_t end = slashes[i] if i < m else len(path)
     return end - slashes[i - 1] - 1
+
+
+cdef inline PyObject* _find_static(_Node node, const unsigned char* data, Py_ssize_t start,
+                                   Py_ssize_t end, bint fold):
+    """The static child whose key is data[start:end] (ASCII-folded when `fold`), or NULL."""
+    cdef Py_ssize_t length = end - start
+    cdef Py_ssize_t j, k
+    cdef const unsigned char* key
+    cdef unsigned char b
+    for j in range(node.nkeys):
+        if node.klen[j] != length:
+            continue
+        key = <const unsigned char*>node.kptr[j]
+        if not fold:
+            if memcmp(key, data + start, length) == 0:
+                return <PyObject*>node.kchildren[j]
+            continue
+        for k in range(length):
+            b = data[start + k]
+            if 65 <= b <= 90:
+                b += 32
+            if b != key[k]:
+                break
+        else:
+            return <PyObject*>node.kchildren[j]
+    return NULL
 
 
 cdef inline bint _has_upper(str s):
