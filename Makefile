@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -q
 DEBIAN_TOOLS := wrk nginx
 
-.PHONY: serve test test-compiled test-pure typecheck lint build tools bench bench-quick bench-micro clean
+.PHONY: serve test test-compiled test-pure typecheck lint build tools bench-micro clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,8 @@ lint: $(STAMP)
 # micro-benchmarks (pytest-benchmark): compose depth, router match, in-process request
 bench-micro: build
 	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-columns=min,median,ops --benchmark-sort=name
+
+include benchmarks/bench.mk
 
 clean:
 	rm -rf build dist *.egg-info koa/_speedups/*.so koa/_speedups/*.c
