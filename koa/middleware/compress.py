@@ -233,12 +233,13 @@ def compress(
             response.body = compressed  # sets Content-Length
         else:
             if ctx.method == "HEAD":
-                stream: Any = _NoBody()  # the same headers as GET, and nothing to open or close
+                stream: Any = _NoBody()  # the same headers as GET, and nothing to open
+                if isinstance(body, io.IOBase):
+                    body.close()
             elif isinstance(body, PurePath):
-                stream = _CompressedFile(os.fspath(body), 0, factory())
+                stream = _CompressedFile(os.fspath(body), factory())
             elif isinstance(body, io.IOBase):
-                # the body setter closes the file it replaces: keep reading from a duplicate
-                stream = _CompressedFile(os.dup(body.fileno()), body.tell(), factory())
+                stream = _CompressedFile(body, factory())  # the stream owns (and closes) the file
             else:
                 stream = _compress_stream(body, factory())
             response.body = stream
@@ -284,18 +285,17 @@ class _NoBody:
 
 
 class _CompressedFile:
-    """A file (a path, or a file descriptor we own) read off the event loop and compressed.
+    """A file (a path, or an open file it now owns) read off the event loop and compressed.
 
     A class rather than a generator so that aclose() closes the file even when the
     transport never started reading (a generator's `finally` would not run).
     """
 
-    __slots__ = ("_path", "_fd", "_start", "_coder", "_done")
+    __slots__ = ("_path", "_file", "_coder", "_done")
 
-    def __init__(self, source: str | int, start: int, coder: _Coder) -> None:
+    def __init__(self, source: str | io.IOBase, coder: _Coder) -> None:
         self._path = source if isinstance(source, str) else ""
-        self._fd = source if isinstance(source, int) else None
-        self._start = start
+        self._file: Any = None if isinstance(source, str) else source
         self._coder = coder
         self._done = False
 
@@ -303,20 +303,16 @@ class _CompressedFile:
         return self
 
     def _read(self) -> bytes:
-        fd = self._fd
-        if fd is None:
-            fd = self._fd = os.open(self._path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        if self._start >= 0:
-            os.lseek(fd, self._start, os.SEEK_SET)
-            self._start = -1
-        return os.read(fd, CHUNK)
+        if self._file is None:
+            self._file = open(self._path, "rb")  # noqa: SIM115 - closed by aclose()
+        chunk: bytes = self._file.read(CHUNK)
+        return chunk
 
     async def __anext__(self) -> bytes:
         loop = asyncio.get_running_loop()
         while not self._done:
             chunk = await loop.run_in_executor(None, self._read)
             if not chunk:
-                self._done = True
                 tail = self._coder.finish()
                 await self.aclose()
                 if tail:
@@ -329,9 +325,9 @@ class _CompressedFile:
 
     async def aclose(self) -> None:
         self._done = True
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
+        f, self._file = self._file, None
+        if f is not None:
+            f.close()
 
 
 def _has_fd(body: Any) -> bool:
