@@ -13,7 +13,6 @@ from koa import Koa
 from koa.middleware import body_parser
 
 
-
 class FakeChannel:
     """A transport channel fed from a list of chunks, recording what was left unread."""
 

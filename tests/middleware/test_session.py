@@ -24,8 +24,8 @@ HERE = Path(__file__).resolve().parent
 # written by koa-session 7.0.2 (node koa_session_interop.js write, MAX_AGE=3153600000000: 100 years)
 # for the session {user: "tobi", n: 1, uni: "é☃"}
 KOA_SESSION_COOKIE = (
-    "koa.sess=eyJ1c2VyIjoidG9iaSIsIm4iOjEsInVuaSI6IsOp4piDIiwiX2V4cGlyZSI6NDk0OTA5NzY1ODY0NiwiX21heEFnZSI6MzE1MzYwMDAwMDAwMH0=; "
-    "koa.sess.sig=wz6FAtljHzmgUhKHkRD1nFxhUZ4"
+    "koa.sess=eyJ1c2VyIjoidG9iaSIsIm4iOjEsInVuaSI6IsOp4piDIiwi"
+    "X2V4cGlyZSI6NDk0OTA5NzY1ODY0NiwiX21heEFnZSI6MzE1MzYwMDAwMDAwMH0=; koa.sess.sig=wz6FAtljHzmgUhKHkRD1nFxhUZ4"
 )
 
 
