@@ -9,9 +9,8 @@
 """
 import itertools
 
-from koa import HttpError, Koa
+from koa import HttpError, Koa, Router
 from koa.middleware import body_parser, cors, logger
-from koa.router import Router
 
 
 async def json_errors(ctx, next):

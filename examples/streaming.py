@@ -9,9 +9,8 @@ import asyncio
 import json
 import time
 
-from koa import Koa
+from koa import Koa, Router
 from koa.middleware import compress, logger
-from koa.router import Router
 
 PAGE = """<!doctype html>
 <meta charset="utf-8">
