@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -19,6 +18,8 @@ from multidict import CIMultiDict, MultiDict
 from koa.errors import HttpError
 
 if TYPE_CHECKING:
+    import tempfile
+
     from koa.request import Request
 
 DEFAULT_SPOOL_MAX_SIZE = 1024 * 1024
@@ -229,6 +230,8 @@ async def parse_multipart(request: Request, limits: FormLimits) -> list[tuple[st
     name = ""
     buffer: bytearray | None = None
     upload: UploadFile | None = None
+    import tempfile  # perf: only multipart bodies need it
+
     stream = request.stream()
     try:
         async for chunk in stream:

@@ -13,7 +13,6 @@ import binascii
 import inspect
 import json
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -434,6 +433,8 @@ def session(
     of `max_age` has passed. Setting `ctx.session = None` destroys the session. The app
     emits "session:missed", "session:invalid" and "session:expired".
     """
+    from uuid import uuid4  # perf: only sessions need it
+
     from koa.application import Koa
 
     if not isinstance(app, Koa):
@@ -462,7 +463,7 @@ def session(
         if fn is not None and not callable(fn):
             raise TypeError(f"{name} must be a function")
     def random_id(ctx: Context) -> str:
-        return prefix + str(uuid.uuid4())
+        return prefix + str(uuid4())
 
     opts = _Options(
         key=key, max_age=max_age, auto_commit=auto_commit, rolling=rolling, renew=renew,
