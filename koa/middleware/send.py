@@ -220,8 +220,8 @@ def _stat_file(path: str, real_root: str) -> os.stat_result | None:
     """The stat of a regular file whose real path is under the root, else None."""
     try:
         st = os.stat(path)
-    except (*_NOT_FOUND, ValueError):
-        return None
+    except (OSError, ValueError):
+        return None  # missing or unreadable: as if there were no twin
     if not stat_module.S_ISREG(st.st_mode) or not _within(os.path.realpath(path), real_root):
         return None
     return st

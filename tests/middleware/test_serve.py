@@ -382,3 +382,11 @@ def test_serve_root_must_be_a_directory(tree: Path) -> None:
         serve(tree / "missing")
     with pytest.raises(TypeError):
         serve("")
+
+
+async def test_precompressed_needs_accept_encoding(tree: Path, asgi: Any) -> None:
+    app = static_app(tree)
+    result = await asgi(app, "GET", "/gzip.json")  # no Accept-Encoding: identity only
+    assert result.header("content-encoding") is None and result.body == b'{ "name": "tobi" }'
+    result = await asgi(app, "GET", "/gzip.json", {"Accept-Encoding": "*"})
+    assert result.header("content-encoding") == "br"
