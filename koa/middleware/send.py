@@ -1,8 +1,8 @@
 """Send a file from under a root directory, like koa-send: never a file outside that root.
 
-The requested path is percent-decoded once, then refused before it reaches the file
-system when it holds NUL (400), a `..` segment or a backslash (403); leading slashes
-are dropped, so an absolute path is looked up under the root. Once found, the file's
+The requested path is percent-decoded once (400 when it cannot be), then refused (403)
+before it reaches the file system when it holds NUL, a `..` segment or a backslash;
+leading slashes are dropped, so an absolute path is looked up under the root. Once found, the file's
 real path (every symlink resolved) must still be under the real root, else it is
 treated as missing (404). Dot files and dot directories are not served unless
 `hidden=True`. A precompressed `.br` / `.gz` twin is sent when the client accepts it.
@@ -121,8 +121,8 @@ async def send(
     """koa-send: respond with the file at `path` (URL-encoded, relative to `root`).
 
     Returns the path sent, or None when nothing was (a hidden file, a directory without
-    index). Raises HttpError 404 when there is no such file, 400/403 for a malformed or
-    malicious path. Sets Content-Length, Content-Type, Last-Modified, a weak ETag,
+    index). Raises HttpError 404 when there is no such file, 400 for a path that does not
+    decode, 403 for a malicious one. Sets Content-Length, Content-Type, Last-Modified, a weak ETag,
     Cache-Control (`max_age` in seconds, `immutable`) and Accept-Ranges; answers 304 to
     a fresh conditional request, 412 to a failed precondition, and a single byte range
     with 206 (416 when unsatisfiable; several ranges get the whole file).
@@ -144,7 +144,7 @@ def safe_parts(path: str) -> list[str]:
     except UnicodeDecodeError:
         raise HttpError(400, "failed to decode") from None
     if "\0" in decoded:
-        raise HttpError(400, "malicious path")
+        raise HttpError(403, "NUL in path")
     if "\\" in decoded:
         raise HttpError(403, "backslash in path")  # a separator on Windows: never let it through
     parts = [part for part in decoded.split("/") if part and part != "."]
