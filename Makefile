@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -q
 DEBIAN_TOOLS := wrk nginx
 
-.PHONY: serve test test-compiled test-pure typecheck lint build tools bench-micro clean
+.PHONY: serve test test-compiled test-pure typecheck lint build tools bench-micro docs clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ typecheck: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check koa tests
+
+# the documentation site into site/ (mkdocs.yml); any warning fails the build
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict
 
 # micro-benchmarks (pytest-benchmark): compose depth, router match, in-process request
 bench-micro: build
