@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 from multidict import CIMultiDict, MultiDict
 
@@ -64,12 +64,12 @@ def stringify_query(obj: Mapping[str, Any]) -> str:
             pairs.extend((str(key), _qs_value(v)) for v in value)
         else:
             pairs.append((str(key), _qs_value(value)))
-    return urlencode(pairs, quote_via=_form_quote)
+    return "&".join(f"{_form_quote(key)}={_form_quote(value)}" for key, value in pairs)
 
 
-def _form_quote(value: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
+def _form_quote(value: str) -> str:
     # URLSearchParams' byte set: only alphanumerics and *-._ stay as they are
-    return quote_plus(value, safe="*", encoding=encoding, errors=errors).replace("~", "%7E")
+    return quote_plus(value, safe="*").replace("~", "%7E")
 
 
 def _qs_value(value: Any) -> str:
