@@ -1,0 +1,105 @@
+"""HTTP/1.1 response heads: status lines cached, the Date header cached, heads serialised once.
+
+A head is built as one `str` (names as the app set them, values already checked by
+`ctx.set()`) and encoded to Latin-1 once. Before it is handed out, its line breaks are
+counted: a CR or LF that reached a value without going through `ctx.set()` makes
+`build_head()` raise `ValueError` instead of splitting the response.
+"""
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+from typing import TYPE_CHECKING
+
+from koa._status import MESSAGES
+
+if TYPE_CHECKING:
+    from koa.response import Response
+
+# perf: the status line of every known status, ready to concatenate
+STATUS_LINES: dict[int, str] = {code: f"HTTP/1.1 {code} {reason}\r\n" for code, reason in MESSAGES.items()}
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+CLOSE = "Connection: close\r\n"
+KEEP_ALIVE = "Connection: keep-alive\r\n"  # said only to HTTP/1.0 clients that asked for it
+CHUNKED = "Transfer-Encoding: chunked\r\n"
+LAST_CHUNK = b"0\r\n\r\n"
+
+_date_line = ""
+_date_second = -1
+
+
+def refresh_date() -> None:
+    """Recompute the cached `Date:` line when the second has changed (called by the server's tick)."""
+    global _date_line, _date_second
+    now = time.time()
+    second = int(now)
+    if second != _date_second:
+        _date_second = second
+        _date_line = f"Date: {formatdate(now, usegmt=True)}\r\n"
+
+
+def date_line() -> str:
+    """The cached `Date: ...` line, CRLF included."""
+    return _date_line
+
+
+def status_line(status: int, message: str | None) -> str:
+    """`HTTP/1.1 <status> <reason>` with CRLF; `message` is a custom reason phrase or None."""
+    if message is None:
+        line = STATUS_LINES.get(status)
+        if line is not None:
+            return line
+        message = MESSAGES.get(status, "")
+    return f"HTTP/1.1 {status} {message}\r\n"
+
+
+def build_head(response: Response, extra: str) -> bytes:
+    """The response head: status line, the app's headers, Date, `extra` lines, blank line.
+
+    `extra` holds the lines the server adds (Connection, Transfer-Encoding), CRLF-terminated.
+    """
+    message = response._message
+    if message is None:
+        head = STATUS_LINES.get(response._status) or status_line(response._status, None)
+    else:
+        head = status_line(response._status, message)
+    headers = response._headers
+    lines = len(headers) + 3  # status line, Date, blank line
+    for name, value in headers.values():
+        if type(value) is str:
+            head += name + ": " + value + "\r\n"
+        else:
+            lines += len(value) - 1
+            for v in value:
+                head += name + ": " + v + "\r\n"
+    head += _date_line + extra + "\r\n"
+    data = head.encode("latin-1")
+    lines += extra.count("\n")
+    # never a raw CR or LF inside a line: a value that bypassed ctx.set()'s check stops here
+    if data.count(b"\n") != lines or data.count(b"\r") != lines:
+        raise ValueError("a response header contains CR or LF")
+    return data
+
+
+def error_response(status: int) -> bytes:
+    """A complete, closing response for a request the server refuses itself (400, 408, 414, ...)."""
+    reason = MESSAGES.get(status, "Error")
+    body = reason.encode("latin-1")
+    return (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n{_date_line}{CLOSE}\r\n"
+    ).encode("latin-1") + body
+
+
+def chunk(data: bytes) -> bytes:
+    """`data` framed as one chunk of a chunked body."""
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+refresh_date()
+
+__all__ = [
+    "CHUNKED", "CLOSE", "CONTINUE", "KEEP_ALIVE", "LAST_CHUNK", "STATUS_LINES",
+    "build_head", "chunk", "date_line", "error_response", "refresh_date", "status_line",
+]

@@ -1,0 +1,848 @@
+"""koa's own HTTP/1.1 server: an asyncio protocol driving httptools (llhttp), on uvloop when installed.
+
+One `HttpToolsProtocol` per connection. The parser's callbacks collect the request head
+(names lower-cased once, framing headers checked as they pass), build the `Request` when
+the head is complete, and buffer the body. After each read, the request at the front
+runs synchronously with the connection's task as the current task (see _driver.py); a
+request that completes there is answered at once, its head and body in one
+`transport.write`. A request that waits is resumed by the connection's task.
+
+The protocol is also each request's Channel (koa/transports/channel.py): `receive()`,
+`discard_body()`, `writable`, `flush_headers()` and `socket`. Requests on a connection are
+answered one at a time, in order; pipelined ones wait in `_queue` with their bodies.
+
+Everything llhttp leaves to the server is checked here (see tests/server/test_framing.py):
+Host on HTTP/1.1, versions other than 1.0/1.1, CONNECT, transfer codings other than one
+final `chunked` (501 for an unknown coding), chunk extensions over 4 KiB, the size of the
+head (414/431), the number of headers (431), `header_timeout` from a request's first byte
+(408), `keep_alive_timeout`. A refused request gets a short response and the connection
+is closed; nothing of it reaches the app.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from asyncio.tasks import _enter_task, _leave_task
+from collections import deque
+from contextvars import Context as _VarsContext
+from contextvars import copy_context as _copy_context
+from typing import TYPE_CHECKING, Any
+
+from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
+
+from koa.transports import _http11
+from koa.transports._driver import TaskBody
+from koa.transports._sending import Sender
+from koa.transports.channel import ClientDisconnected
+
+if TYPE_CHECKING:
+    from koa.application import Koa
+    from koa.context import Context
+    from koa.request import Request
+    from koa.transports.options import ServerOptions
+
+log = logging.getLogger("koa.server")
+
+_NOTHING: Any = object()  # no handover pending (None is a valid thing for a coroutine to yield)
+
+# request-head flags, set by on_header
+_HOST = 1
+_HOST_TWICE = 2
+_TE = 4
+_EXPECT = 8
+
+_METHODS = {m.encode(): m for m in (
+    "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "QUERY",
+)}
+# reg-name / IP-literal characters and the port separator (RFC 3986); anything else in Host is a 400
+_HOST_CHARS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%"
+# parser error messages that mean "not an HTTP version we speak"
+_VERSION_ERRORS = ("Invalid HTTP version", "Invalid major version", "Invalid minor version", "Pause on PRI")
+
+LINGER = 2.0  # seconds to read (and drop) what a client still sends after we answered and closed
+BODY_HIGH_WATER = 256 * 1024  # buffered, unread request body: stop reading past this
+MAX_QUEUED = 32  # pipelined requests waiting: stop reading past this
+CHUNK_EXTENSION_LIMIT = 4096  # bytes of chunk extensions per chunk
+_CHUNK_LINE_SLACK = 64  # the chunk-size digits and CRLFs around the extensions
+
+
+class InvalidBody(ConnectionError):
+    """The request body's framing broke mid-way (a bad chunk, ...): the request cannot go on."""
+
+    status = 400
+    expose = True
+
+
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing; the status is in `protocol._error`."""
+
+
+class _Queued:
+    """A pipelined request waiting for the ones before it, with its body as it arrives."""
+
+    __slots__ = ("request", "keep_alive", "version10", "is_head", "expect", "body", "size", "done", "error")
+
+    def __init__(self, request: Request | None, keep_alive: bool, version10: bool, is_head: bool, expect: bool) -> None:
+        self.request = request
+        self.keep_alive = keep_alive
+        self.version10 = version10
+        self.is_head = is_head
+        self.expect = expect
+        self.body: list[bytes] | None = None
+        self.size = 0
+        self.done = False
+        self.error = 0  # not a request: answer this status and close
+
+
+class Hub:
+    """What the connections of one server share: the app, the options, a coarse clock, the live set.
+
+    A tick (every `interval` seconds while there are connections) refreshes the Date header
+    and the clock, and closes the connections whose timeouts have passed.
+    """
+
+    def __init__(self, app: Koa, options: ServerOptions, loop: asyncio.AbstractEventLoop) -> None:
+        self.app = app
+        self.options = options
+        self.loop = loop
+        self.request_class = app.request
+        self.create_context = app.create_context
+        self.handle = app.handle
+        self.scheme = "https" if options.ssl is not None else "http"
+        self.max_head = options.max_header_size
+        self.max_headers = options.max_headers
+        self.keep_alive_timeout = options.keep_alive_timeout
+        self.header_timeout = options.header_timeout
+        self.access_log = options.access_logger
+        self.connections: set[HttpToolsProtocol] = set()
+        self.now = loop.time()
+        self.closing = False  # shutting down: finish what is in flight, then close
+        self.interval = max(0.01, min(1.0, self.keep_alive_timeout / 10, self.header_timeout / 10))
+        self.starting: asyncio.Future[None] | None = None  # the app's startup, when a request must wait for it
+        self.startup_task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._empty: asyncio.Event | None = None
+
+    def protocol(self) -> HttpToolsProtocol:
+        """The protocol factory handed to `loop.create_server()`."""
+        return HttpToolsProtocol(self)
+
+    def add(self, conn: HttpToolsProtocol) -> None:
+        self.connections.add(conn)
+        if self._timer is None:
+            _http11.refresh_date()
+            self.now = self.loop.time()
+            self._timer = self.loop.call_later(self.interval, self._tick)
+
+    def discard(self, conn: HttpToolsProtocol) -> None:
+        self.connections.discard(conn)
+        if not self.connections and self._empty is not None:
+            self._empty.set()
+
+    def _tick(self) -> None:
+        _http11.refresh_date()
+        now = self.now = self.loop.time()
+        if not self.connections:
+            self._timer = None
+            return
+        for conn in list(self.connections):
+            conn.check_timeouts(now)
+        self._timer = self.loop.call_later(self.interval, self._tick)
+
+    # -- shutdown -------------------------------------------------------------------------
+    def close_idle(self) -> None:
+        """Stop keeping connections alive; close the ones with no request in flight."""
+        self.closing = True
+        for conn in list(self.connections):
+            conn.close_if_idle()
+
+    async def wait_empty(self, timeout: float | None) -> bool:
+        """Wait until every connection has closed; False if `timeout` passed first."""
+        if not self.connections:
+            return True
+        if self._empty is None or self._empty.is_set():
+            self._empty = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._empty.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def abort(self) -> None:
+        """Cancel every request in flight and close every connection now."""
+        self.closing = True
+        for conn in list(self.connections):
+            conn.abort()
+
+    def stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class HttpToolsProtocol(Sender, asyncio.Protocol):
+    """One HTTP/1.1 connection (see the module docstring); also the Channel of its requests."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._loop = hub.loop
+        self._request_class = hub.request_class
+        self._create_context = hub.create_context
+        self._handle = hub.handle
+        self._scheme = hub.scheme
+        self._access_log = hub.access_log
+        self._max_head = hub.max_head
+        self._max_headers = hub.max_headers
+        self._parser: Any = HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self.socket: Any = None
+        self.writable = False  # Channel: False once the client is gone or the connection is closing
+        self._client: tuple[str, int] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False  # the transport is closing or gone: no more requests
+        self._linger_until = 0.0  # > 0: half-closed, dropping input until then (a lingering close)
+        self._reading_paused = False
+        self._write_paused = False
+        self._drain_waiter: asyncio.Future[None] | None = None
+        # the connection's task (see _driver.py)
+        self._coro: Any = None  # the coroutine the task is running, if any
+        self._handover: Any = _NOTHING  # what a request yielded when it first waited
+        self._parked: asyncio.Future[None] | None = None
+        self._context: _VarsContext | None = None
+        # the head being parsed
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] | None = None
+        self._head_size = 0
+        self._flags = 0
+        self._host = b""
+        self._te = b""
+        self._expect = b""
+        self._error = 0
+        self._head_since: float | None = None  # the current head's first byte, on the hub's clock
+        self._head_new = False  # a head began during this read
+        self._head_fed = 0  # bytes read while a head that began in an earlier read is incomplete
+        self._chunk_extra = -1  # framing bytes of a chunked body (-1: no chunked body being read)
+        self._chunks = 0
+        self._known = 0  # bytes of this read that the callbacks accounted for (bodies, heads)
+        self._idle_since = hub.now
+        # where request body bytes go: None -> the active request, a _Queued -> that one
+        self._into: _Queued | None = None
+        self._into_nothing = True
+        # the active request
+        self._request: Request | None = None
+        self._ctx: Context | None = None
+        self._ready = False  # the active request's head is in; run it after this read
+        self._queue: deque[_Queued] | None = None
+        self._keep_alive = True
+        self._version10 = False
+        self._is_head = False
+        self._expect_continue = False
+        self._body: list[bytes] | None = None
+        self._body_size = 0
+        self._body_done = False
+        self._body_error = 0
+        self._body_waiter: asyncio.Future[None] | None = None
+        self._must_close = False
+        self._started = 0.0
+        Sender.__init__(self)
+
+    # -- asyncio.Protocol -------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        self.socket = transport
+        self.writable = True
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self._client = (str(peer[0]), int(peer[1]))
+        hub = self._hub
+        self._task = self._loop.create_task(TaskBody(self))
+        hub.add(self)
+        self._idle_since = hub.now
+        if hub.closing:
+            self._close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        self.writable = False
+        self._transport = None
+        self._hub.discard(self)
+        self._wake_body()
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self._coro is not None or self._handover is not _NOTHING:
+            assert self._task is not None
+            self._task.cancel()  # the client is gone: so is its request's work
+        else:
+            parked = self._parked
+            if parked is not None:
+                self._parked = None
+                parked.set_result(None)  # the task sees the connection is over and ends
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None:
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if self._closed:
+            return
+        self._known = 0
+        try:
+            self._parser.feed_data(data)
+        except HttpParserUpgrade as exc:
+            self._upgraded(data, exc)
+        except HttpParserError as exc:
+            self._refuse(self._error or _status_of(exc, self._te))
+        if self._head_since is not None:
+            self._check_partial_head(len(data))
+        if self._chunk_extra >= 0:
+            self._check_chunk_extensions(len(data))
+        if self._ready:
+            self._ready = False
+            self._run(self._begin())
+
+    def eof_received(self) -> bool | None:
+        return None  # the client has finished: close (cancelling what is still in flight)
+
+    # -- parser callbacks -------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+        self._head_size = 0
+        self._flags = 0
+        self._head_since = self._hub.now
+        self._head_new = True
+        self._head_fed = 0
+
+    def on_url(self, url: bytes) -> None:
+        if self._url:
+            url = self._url + url
+        self._url = url
+        size = self._head_size = len(url)
+        if size > self._max_head:
+            self._error = 414
+            raise _Refused
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        headers = self._headers
+        if headers is None:
+            self._trailer(name, value)
+            return
+        name = name.lower()
+        headers.append((name, value))
+        size = self._head_size = self._head_size + len(name) + len(value) + 4
+        if size > self._max_head or len(headers) > self._max_headers:
+            self._error = 431
+            raise _Refused
+        if name == b"host":
+            self._flags |= _HOST_TWICE if self._flags & _HOST else _HOST
+            self._host = value
+        elif name == b"transfer-encoding":
+            self._te = self._te + b"," + value if self._flags & _TE else value
+            self._flags |= _TE
+        elif name == b"expect":
+            self._expect = value
+            self._flags |= _EXPECT
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        flags = self._flags
+        version = parser.get_http_version()
+        if version == "1.1":
+            if flags & 3 != _HOST or self._host.translate(None, _HOST_CHARS):
+                self._refuse_head(400)  # missing, repeated or malformed Host
+        elif version != "1.0":
+            self._refuse_head(505)
+        elif flags & _HOST_TWICE:
+            self._refuse_head(400)
+        method = parser.get_method()
+        if method == b"CONNECT":
+            self._refuse_head(501)
+        expect = False
+        if flags & (_TE | _EXPECT):
+            if flags & _TE:
+                self._check_transfer_encoding(version)
+            if flags & _EXPECT:
+                if self._expect.strip().lower() != b"100-continue":
+                    self._refuse_head(417)
+                expect = version == "1.1"
+        self._head_since = None
+        headers = self._headers
+        self._headers = None  # from here on, on_header means trailers
+        self._known += self._head_size + len(method) + 14
+        request = self._request_class(
+            _METHODS.get(method) or method.decode("latin-1"),
+            self._url.decode("latin-1"),
+            headers or [],
+            self,
+            http_version=version,
+            scheme=self._scheme,
+            client=self._client,
+        )
+        keep_alive = parser.should_keep_alive()
+        if parser.should_upgrade():
+            # we do not switch protocols: answer over HTTP/1.1, then close
+            keep_alive = False
+        if self._request is None and not self._queue:
+            self._request = request
+            self._keep_alive = keep_alive
+            self._version10 = version == "1.0"
+            self._is_head = method == b"HEAD"
+            self._expect_continue = expect
+            self._body = None
+            self._body_size = 0
+            self._body_done = False
+            self._into = None
+            self._into_nothing = False
+            self._ready = True
+        else:
+            entry = _Queued(request, keep_alive, version == "1.0", method == b"HEAD", expect)
+            if self._queue is None:
+                self._queue = deque()
+            self._queue.append(entry)
+            self._into = entry
+            self._into_nothing = False
+            if len(self._queue) >= MAX_QUEUED:
+                self._pause_reading()
+
+    def on_body(self, body: bytes) -> None:
+        self._known += len(body)
+        if self._into_nothing:
+            return
+        into = self._into
+        if into is None:
+            buffered = self._body
+            if buffered is None:
+                self._body = [body]
+            else:
+                buffered.append(body)
+            size = self._body_size = self._body_size + len(body)
+            waiter = self._body_waiter
+            if waiter is not None:
+                self._body_waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+            elif size > BODY_HIGH_WATER:
+                self._pause_reading()
+        else:
+            if into.body is None:
+                into.body = [body]
+            else:
+                into.body.append(body)
+            into.size += len(body)
+            if into.size > BODY_HIGH_WATER:
+                self._pause_reading()
+
+    def on_message_complete(self) -> None:
+        if not self._into_nothing:
+            into = self._into
+            if into is None:
+                self._body_done = True
+                if self._body_waiter is not None:
+                    self._wake_body()
+            else:
+                into.done = True
+        self._into_nothing = True
+        self._chunk_extra = -1
+
+    def on_chunk_header(self) -> None:
+        if self._chunk_extra < 0:
+            self._chunk_extra = 0  # a chunked body has begun: account for its framing
+        self._chunks += 1
+
+    def on_chunk_complete(self) -> None:
+        pass
+
+    # -- head checks --------------------------------------------------------------------------
+    def _refuse_head(self, status: int) -> None:
+        self._error = status
+        raise _Refused
+
+    def _check_transfer_encoding(self, version: str) -> None:
+        if version != "1.1":
+            self._refuse_head(400)  # RFC 9112 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing
+        codings = [c.strip() for c in self._te.lower().split(b",")]
+        if codings[-1] != b"chunked" or b"chunked" in codings[:-1]:
+            # chunked not last, or twice: the length is unknowable
+            self._refuse_head(400 if b"chunked" in codings else 501)
+        if len(codings) > 1:
+            self._refuse_head(501)  # a coding we do not decode (gzip, ...) before chunked
+        self._chunk_extra = 0
+        self._chunks = 0
+
+    def _trailer(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value) + 4
+        self._known += size
+        self._head_size += size
+        if self._head_size > self._max_head:
+            self._error = 431
+            raise _Refused
+
+    def _check_partial_head(self, size: int) -> None:
+        # a head still incomplete after this read: count the bytes that went into it, so that
+        # a head trickled over many reads (one huge header, say) is bounded too
+        if self._head_new:
+            self._head_new = False  # where it began in this read is unknown: the callbacks counted it
+            return
+        self._head_fed += size
+        if self._head_fed > self._max_head:
+            self._error = 431
+            self._refuse(431)
+
+    def _check_chunk_extensions(self, size: int) -> None:
+        # llhttp reads chunk extensions without a bound; what is read beyond bodies and heads
+        # is chunk framing, allowed up to CHUNK_EXTENSION_LIMIT per chunk
+        extra = self._chunk_extra = self._chunk_extra + max(size - self._known, 0)
+        if extra > (self._chunks + 1) * (CHUNK_EXTENSION_LIMIT + _CHUNK_LINE_SLACK):
+            self._refuse(400)
+
+    # -- refusing -------------------------------------------------------------------------------
+    def _refuse(self, status: int) -> None:
+        """A request could not be parsed: answer `status` once the ones before it are answered, close."""
+        self._error = 0
+        self._head_since = None
+        self._chunk_extra = -1
+        self._pause_reading()
+        self._closed_for_reading()
+        into = self._into
+        if not self._into_nothing:
+            if into is None:
+                if self._ready:
+                    # its body is broken and it has not started: it never reaches the app
+                    self._ready = False
+                    self._request = None
+                else:
+                    self._body_error = status
+                    self._must_close = True
+                    self._wake_body()
+                    return
+            elif self._queue:
+                self._queue.pop()  # its own head or body is broken
+        self._into_nothing = True
+        if self._request is None and not self._queue:
+            self._write_error(status)
+        else:
+            entry = _Queued(None, False, False, False, False)
+            entry.error = status
+            if self._queue is None:
+                self._queue = deque()
+            self._queue.append(entry)
+
+    def _closed_for_reading(self) -> None:
+        self._parser = _Dead()
+
+    def _write_error(self, status: int) -> None:
+        transport = self._transport
+        if transport is not None and not self._closed:
+            transport.write(_http11.error_response(status))
+            if self._hub.access_log is not None:
+                self._hub.access_log.info('%s - "-" %d -', self._client[0] if self._client else "-", status)
+        self._close(linger=True)
+
+    def _upgraded(self, data: bytes, exc: HttpParserUpgrade) -> None:
+        # llhttp stops after a head asking to switch protocols; we stay on HTTP/1.1 (the response
+        # says Connection: close) and read nothing more from this connection
+        self._closed_for_reading()
+        self._pause_reading()
+        if not self._into_nothing and self._into is None:
+            self._body_done = True
+            self._into_nothing = True
+
+    # -- timeouts and shutdown ---------------------------------------------------------------------
+    def check_timeouts(self, now: float) -> None:
+        """Called by the hub's tick: close a connection idle or slow past its timeout."""
+        if self._closed:
+            if self._linger_until and now >= self._linger_until and self._transport is not None:
+                self._transport.close()
+            return
+        if self._request is not None or self._queue:
+            return
+        since = self._head_since
+        if since is not None:
+            if now - since >= self._hub.header_timeout:
+                self._head_since = None
+                self._write_error(408)
+        elif now - self._idle_since >= self._hub.keep_alive_timeout:
+            self._close()
+
+    def close_if_idle(self) -> None:
+        if self._request is None and not self._queue:
+            self._close()
+
+    def abort(self) -> None:
+        if self._coro is not None or self._handover is not _NOTHING:
+            assert self._task is not None
+            self._task.cancel()
+        transport = self._transport
+        if transport is not None:
+            transport.abort()
+
+    def _close(self, linger: bool = False) -> None:
+        """Close the connection; with `linger`, half-close and drop input for a while first, so that
+        a client still sending (a body we did not read) gets our response rather than a reset."""
+        self._closed = True
+        self.writable = False
+        self._parser = _Dead()
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        if linger and not self._linger_until and transport.can_write_eof():
+            self._linger_until = self._hub.now + LINGER
+            transport.write_eof()
+            if self._reading_paused:
+                self._reading_paused = False
+                transport.resume_reading()
+            return
+        transport.close()
+
+    # -- reading flow -------------------------------------------------------------------------------
+    def _pause_reading(self) -> None:
+        if not self._reading_paused and self._transport is not None:
+            self._reading_paused = True
+            self._transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self._reading_paused and not self._closed and self._transport is not None:
+            if self._body_size > BODY_HIGH_WATER or (self._queue and len(self._queue) >= MAX_QUEUED):
+                return
+            self._reading_paused = False
+            self._transport.resume_reading()
+
+    def _wake_body(self) -> None:
+        waiter = self._body_waiter
+        if waiter is not None:
+            self._body_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # -- Channel ----------------------------------------------------------------------------------
+    async def receive(self) -> bytes:
+        """The next chunk of the active request's body; b"" at its end."""
+        while True:
+            body = self._body
+            if body:
+                self._body = None
+                self._body_size = 0
+                if self._reading_paused:
+                    self._resume_reading()
+                return body[0] if len(body) == 1 else b"".join(body)
+            if self._body_done:
+                return b""
+            if self._body_error:
+                raise InvalidBody("the request body is malformed")
+            if self._transport is None:
+                raise ClientDisconnected("client disconnected while sending the body")
+            if self._expect_continue:
+                self._expect_continue = False
+                if self._ctx is None or not self._ctx.response.header_sent:
+                    self._transport.write(_http11.CONTINUE)
+            if self._reading_paused:
+                self._resume_reading()
+            waiter = self._body_waiter = self._loop.create_future()
+            await waiter
+
+    def discard_body(self) -> None:
+        """The app does not want the rest of the body (a 413): close after the response."""
+        self._must_close = True
+
+
+    # -- running requests -----------------------------------------------------------------------
+    def _begin(self) -> Any:
+        """The coroutine that handles the active request (a fresh Context, a fresh contextvars context)."""
+        ctx = self._ctx = self._create_context(self._request)  # type: ignore[arg-type]  # set by the caller
+        self._context = _copy_context()
+        if self._access_log is not None:
+            self._started = time.perf_counter()
+        if self._hub.starting is not None:
+            return self._handle_after_startup(ctx)
+        return self._handle(ctx)
+
+    async def _handle_after_startup(self, ctx: Context) -> Any:
+        starting = self._hub.starting
+        if starting is not None:
+            await asyncio.shield(starting)
+        return await self._hub.handle(ctx)
+
+    def _run(self, coro: Any) -> None:
+        """Step `coro` now, as the connection's task; if it waits, the task takes it over."""
+        loop = self._loop
+        task = self._task
+        assert task is not None
+        while coro is not None:
+            _enter_task(loop, task)
+            try:
+                yielded = self._context.run(coro.send, None)  # type: ignore[union-attr]
+            except StopIteration as stop:
+                _leave_task(loop, task)
+                coro = self._finish() if self._sending else self._respond(stop.value)
+                continue
+            except BaseException as exc:  # noqa: BLE001 - a bug of ours: report it, drop the connection
+                _leave_task(loop, task)
+                self._crashed(exc)
+                return
+            _leave_task(loop, task)
+            self._coro = coro
+            self._handover = yielded
+            parked = self._parked
+            if parked is not None:
+                self._parked = None
+                parked.set_result(None)
+            return
+
+    def task_send(self) -> Any:
+        """The connection task's step (see _driver.py)."""
+        yielded = self._handover
+        if yielded is not _NOTHING:
+            self._handover = _NOTHING
+            return yielded
+        coro = self._coro
+        if coro is None:
+            return self._park()
+        return self._step(coro, None)
+
+    def task_throw(self, exc: BaseException) -> Any:
+        """The connection's task was cancelled: pass it on to the request it runs."""
+        yielded = self._handover
+        if yielded is not _NOTHING:
+            self._handover = _NOTHING
+            if isinstance(yielded, asyncio.Future):
+                yielded.cancel()  # as Task.cancel() cancels what the task waits for
+        coro = self._coro
+        if coro is None:
+            self._parked = None
+            raise StopIteration
+        return self._step(coro, exc)
+
+    def _step(self, coro: Any, exc: BaseException | None) -> Any:
+        while True:
+            try:
+                if exc is None:
+                    yielded = self._context.run(coro.send, None)  # type: ignore[union-attr]
+                else:
+                    yielded = self._context.run(coro.throw, exc)  # type: ignore[union-attr]
+            except StopIteration as stop:
+                exc = None
+                coro = self._coro = self._finish() if self._sending else self._respond(stop.value)
+                if coro is None:
+                    return self._park()
+                continue
+            except BaseException as err:  # noqa: BLE001 - cancelled (client gone, shutdown) or a bug of ours
+                self._coro = None
+                if not isinstance(err, asyncio.CancelledError):
+                    self._crashed(err)
+                else:
+                    self._abandon()
+                raise StopIteration from None
+            return yielded
+
+    def _park(self) -> Any:
+        if self._transport is None:
+            raise StopIteration  # the connection is over: so is its task
+        waiter = self._parked = self._loop.create_future()
+        waiter._asyncio_future_blocking = True
+        return waiter
+
+    def _crashed(self, exc: BaseException) -> None:
+        self._loop.call_exception_handler({
+            "message": "koa: unexpected error while serving a request",
+            "exception": exc,
+            "protocol": self,
+        })
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """The active request ended without a response (cancelled, or broken): drop the connection."""
+        self._request = None
+        self._ctx = None
+        self._queue = None
+        transport = self._transport
+        if transport is not None:
+            self._closed = True
+            transport.abort() if self._body_error == 0 and not self._sending else transport.close()
+
+    def _finish(self) -> Any:
+        """The active request is answered: log it, then start the next one or wait for it."""
+        hub = self._hub
+        if self._access_log is not None:
+            self._log_access()
+        self._ctx = None
+        self._request = None
+        self._sending = False
+        if not self._keep_alive or self._must_close or not self._body_done or hub.closing:
+            self._must_close = False
+            self._close(linger=not self._body_done)
+            return None
+        self._body = None
+        self._idle_since = hub.now
+        queue = self._queue
+        if queue:
+            return self._next(queue)
+        if self._reading_paused:
+            self._resume_reading()
+        return None
+
+    def _next(self, queue: deque[_Queued]) -> Any:
+        entry = queue.popleft()
+        if entry.error:
+            self._write_error(entry.error)
+            return None
+        self._request = entry.request
+        self._keep_alive = entry.keep_alive
+        self._version10 = entry.version10
+        self._is_head = entry.is_head
+        self._expect_continue = entry.expect
+        self._body = entry.body
+        self._body_size = entry.size
+        self._body_done = entry.done
+        self._body_error = 0
+        if self._into is entry:
+            self._into = None  # its body is still arriving: now straight to it
+        if self._reading_paused:
+            self._resume_reading()
+        return self._begin()
+
+    def _log_access(self) -> None:
+        ctx = self._ctx
+        request = self._request
+        logger = self._hub.access_log
+        if ctx is None or request is None or logger is None:
+            return
+        elapsed = (time.perf_counter() - self._started) * 1000
+        logger.info(
+            '%s - "%s %s HTTP/%s" %d %s %.3fms',
+            self._client[0] if self._client else "-", request.method, request.original_url,
+            request.http_version, ctx.response._status, ctx.response.get("Content-Length") or "-", elapsed,
+        )
+
+    def __repr__(self) -> str:
+        return f"<HttpToolsProtocol {self._client}>"
+
+
+class _Dead:
+    """Stands in for the parser once a connection reads no more."""
+
+    __slots__ = ()
+
+    def feed_data(self, data: bytes) -> None:
+        pass
+
+
+def _status_of(exc: HttpParserError, te: bytes) -> int:
+    """The status answering a request llhttp refused."""
+    message = str(exc)
+    if message.startswith(_VERSION_ERRORS):
+        return 505
+    if "Transfer-Encoding" in message and b"chunked" not in te.lower():
+        return 501
+    return 400
+
+
+__all__ = ["Hub", "HttpToolsProtocol", "InvalidBody"]
