@@ -6,7 +6,6 @@ import importlib.util
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -190,7 +189,9 @@ def run_script(name: str) -> tuple[subprocess.Popen[str], int]:
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGINT)
+    # SIGTERM rather than Ctrl-C: a SIGINT that lands while the server is running a request's
+    # step is caught and logged there (httptools_server _step), and run_forever() goes on
+    proc.terminate()
     try:
         out, _ = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
