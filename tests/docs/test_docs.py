@@ -1,9 +1,9 @@
 """The documentation cannot rot: every ```python block of README.md and docs/ runs, and the site builds.
 
 Each block runs on its own, as a reader would paste it (into `python -m asyncio`, where
-top-level `await` works): in a fresh namespace, in an empty temporary directory, with
-`Koa.listen()` patched out (so `app.listen(3000)` returns at once) and `__name__` not
-`"__main__"`. Blocks check their own results with `assert`. A block that defines a
+top-level `await` works): in a fresh namespace, in an empty temporary directory, as
+`__main__`, with `Koa.listen()` replaced by one that checks its arguments against the real
+server's and returns at once. Blocks check their own results with `assert`. A block that defines a
 `Koa` app but never sends it a request gets one `GET /`, which must not fail with a 5xx.
 A block preceded by `<!-- not-tested -->` is skipped; those stay rare (see the cap below).
 
@@ -90,14 +90,21 @@ def test_untested_blocks_are_rare() -> None:
     assert len(untested) <= MAX_NOT_TESTED, f"too many <!-- not-tested --> blocks: {untested}"
 
 
-def fake_listen(self: Koa, port: int = 3000, host: str = "127.0.0.1", **server_options: Any) -> None:
+REAL_LISTEN = inspect.signature(Koa.listen)
+
+
+def fake_listen(self: Koa, *args: Any, **kwargs: Any) -> None:
     """app.listen() for the docs: check the arguments as the real one would, then return at once."""
-    assert isinstance(port, int) and isinstance(host, str)
+    listen = REAL_LISTEN.bind(self, *args, **kwargs)
+    listen.apply_defaults()
     try:
         from koa.transports.options import ServerOptions
-    except ImportError:  # the server is not there: nothing to check the options against
+        from koa.transports.server import run
+    except ImportError:  # no server in this tree: nothing more to check the arguments against
         return
-    ServerOptions.from_kwargs(server_options)
+    options = listen.arguments["server_options"]
+    served = inspect.signature(run).bind(self, listen.arguments["host"], listen.arguments["port"], **options)
+    ServerOptions.from_kwargs(served.arguments.get("server_options", {}))
 
 
 @pytest.mark.parametrize("block", [b for b in ALL_BLOCKS if b.tested], ids=lambda b: b.id)
@@ -108,7 +115,8 @@ async def test_code_block(block: Block, tmp_path: Path, monkeypatch: pytest.Monk
     # pad with blank lines so that tracebacks give the line numbers of the markdown file
     source = "\n" * (block.line - 1) + block.source
     code = compile(source, str(block.path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    namespace: dict[str, Any] = {"__name__": "koa_docs_example", "__file__": str(tmp_path / "app.py")}
+    # run as a script: `if __name__ == "__main__": app.listen(...)` calls the fake listen()
+    namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(tmp_path / "app.py")}
     result = eval(code, namespace)  # noqa: S307 - the docs' own examples
     if inspect.iscoroutine(result):
         await result
