@@ -17,8 +17,7 @@ import logging
 import os
 import re
 import socket as _socket
-import ssl as _ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +28,11 @@ from aiohttp.web_response import StreamResponse
 from multidict import CIMultiDict
 
 from koa._status import MESSAGES
-from koa.application import respond
+from koa.application import DEFAULT_MAX_BODY_SIZE, respond
 from koa.errors import HttpError
 from koa.transports._aiohttp_protocol import KoaWebServer, PrefilledResponse
 from koa.transports.channel import ClientDisconnected
+from koa.transports.options import ServerOptions
 
 if TYPE_CHECKING:
     from koa.application import Koa
@@ -41,36 +41,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("koa.server")
 
-DEFAULTS: dict[str, Any] = {
-    "keep_alive_timeout": 5.0,
-    "header_timeout": 10.0,
-    "max_header_size": 16 * 1024,
-    "max_headers": 100,
-    "max_body_size": None,  # None: leave app.max_body_size as it is
-    "backlog": 2048,
-    "reuse_port": False,
-    "ssl": None,
-    "access_log": False,
-}
-
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 FILE_CHUNK = 64 * 1024
-
-
-def _options(given: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(given) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown server option(s): {', '.join(sorted(unknown))}")
-    opts = {**DEFAULTS, **given}
-    for name in ("keep_alive_timeout", "header_timeout"):
-        if not isinstance(opts[name], (int, float)) or opts[name] <= 0:
-            raise ValueError(f"{name} must be a positive number of seconds")
-    for name in ("max_header_size", "max_headers", "backlog"):
-        if isinstance(opts[name], bool) or not isinstance(opts[name], int) or opts[name] <= 0:
-            raise ValueError(f"{name} must be a positive int")
-    if opts["ssl"] is not None and not isinstance(opts["ssl"], _ssl.SSLContext):
-        raise TypeError("ssl must be an ssl.SSLContext or None")
-    return opts
 
 
 class AiohttpChannel:
@@ -123,6 +95,32 @@ class AiohttpChannel:
         # prepare() is async; start it now, later writes wait for it
         self._head_task = asyncio.ensure_future(resp.prepare(self._request))
         response.header_sent = True
+
+    async def send(self, message: MutableMapping[str, Any]) -> None:
+        """Write an ASGI response message: the raw response for `ctx.respond = False` (as on ASGI)."""
+        kind = message["type"]
+        task = self._head_task
+        if task is not None:
+            self._head_task = None
+            await task
+        if kind == "http.response.start":
+            if self.response is not None:
+                raise RuntimeError("the response has already started")
+            headers: CIMultiDict[str] = CIMultiDict()
+            for name, value in message.get("headers", ()):
+                headers.add(name.decode("latin-1"), value.decode("latin-1"))
+            self.response = StreamResponse(status=int(message["status"]), headers=headers)
+            await self.response.prepare(self._request)
+        elif kind == "http.response.body":
+            if self.response is None:
+                raise RuntimeError("http.response.body before http.response.start")
+            body = message.get("body", b"")
+            if body:
+                await self.response.write(bytes(body))
+            if not message.get("more_body", False):
+                await self.response.write_eof()
+        else:
+            raise ValueError(f"unsupported message type {kind!r}")
 
     async def prepared(self, response: Response, *, buffered: bool = False) -> StreamResponse:
         """The aiohttp response for `response`, its head written (or buffered with the body)."""
@@ -282,9 +280,13 @@ class AiohttpServer:
         return tuple(self._server.sockets)
 
     def close(self) -> None:
-        """Stop accepting and close idle connections; in-flight requests finish."""
-        if self._closing:
-            return
+        """Stop accepting and close every connection now (requests in flight are cancelled)."""
+        self._closing = True
+        self._server.close()
+        for handler in list(self._web.live):
+            handler.force_close()  # aiohttp cancels the handler's task as the connection goes
+
+    def _close_idle(self) -> None:
         self._closing = True
         self._server.close()
         for handler in list(self._web.live):
@@ -294,22 +296,20 @@ class AiohttpServer:
                 handler.force_close()
 
     async def wait_closed(self) -> None:
-        """Wait until every connection is gone, then run the app's "shutdown" handlers."""
+        """Wait until the server and its connections are closed; then run the app's "shutdown" handlers."""
         await self._web.idle.wait()
         await self._server.wait_closed()
         await self._finish()
 
     async def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop accepting, let in-flight requests finish within `timeout`, cancel the rest."""
-        self.close()
+        """Stop accepting, close idle connections, let requests in flight finish within `timeout`
+        (then cancel them), and run the app's "shutdown" handlers."""
+        self._close_idle()
         try:
             await asyncio.wait_for(self._web.idle.wait(), timeout)
         except TimeoutError:
-            for handler in list(self._web.live):
-                task = handler._task_handler
-                if task is not None:
-                    task.cancel()
-                handler.force_close()
+            log.warning("shutdown: cancelling %d connection(s) still busy after %.1fs", len(self._web.live), timeout)
+            self.close()
             try:
                 await asyncio.wait_for(self._web.idle.wait(), 1.0)
             except TimeoutError:
@@ -340,31 +340,32 @@ async def create_aiohttp_server(
     `sock`: serve on this listening socket (a process manager's, e.g. gunicorn's) instead of
     binding `host`:`port`.
     """
-    opts = _options(server_options)
-    if opts["max_body_size"] is not None:
-        app.max_body_size = opts["max_body_size"]
+    options = ServerOptions.from_kwargs(server_options)
+    # app.max_body_size wins when the app set its own (as in create_server)
+    if app.max_body_size == DEFAULT_MAX_BODY_SIZE:
+        app.max_body_size = options.max_body_size
     await app.startup()
-    limit = opts["max_header_size"]
+    limit = options.max_header_size
     web = KoaWebServer(
         make_handler(app),
-        header_timeout=float(opts["header_timeout"]),
-        keepalive_timeout=float(opts["keep_alive_timeout"]),
+        header_timeout=options.header_timeout,
+        keepalive_timeout=options.keep_alive_timeout,
         # the request target, then each header line; one less on headers so a
         # LineTooLong tells which it was (414 or 431)
         max_line_size=limit,
         max_field_size=limit - 1,
-        max_headers=opts["max_headers"],
-        access_log=logging.getLogger("koa.access") if opts["access_log"] else None,
+        max_headers=options.max_headers,
+        access_log=options.access_logger,
         # bodies reach the app as sent, as on every other transport
         auto_decompress=False,
     )
     loop = asyncio.get_running_loop()
     try:
         if sock is not None:
-            server = await loop.create_server(web, sock=sock, backlog=opts["backlog"], ssl=opts["ssl"])
+            server = await loop.create_server(web, sock=sock, backlog=options.backlog, ssl=options.ssl)
         else:
             server = await loop.create_server(
-                web, host, port or 0, backlog=opts["backlog"], reuse_port=opts["reuse_port"] or None, ssl=opts["ssl"]
+                web, host, port or 0, backlog=options.backlog, reuse_port=options.reuse_port or None, ssl=options.ssl
             )
     except BaseException:
         await app.shutdown()

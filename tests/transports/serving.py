@@ -168,9 +168,7 @@ async def _httptools(app: Koa, **client_options: Any) -> AsyncIterator[httpx.Asy
 
 @contextlib.asynccontextmanager
 async def _aiohttp(app: Koa, **client_options: Any) -> AsyncIterator[httpx.AsyncClient]:
-    from koa.transports.aiohttp_server import create_aiohttp_server
-
-    server = await create_aiohttp_server(app, "127.0.0.1", 0)
+    server = await app.create_server("127.0.0.1", 0, transport="aiohttp")
     try:
         async with _client(server.port, **client_options) as client:
             yield client

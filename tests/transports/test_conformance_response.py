@@ -346,3 +346,50 @@ async def test_respond_false_sends_nothing_from_koa(served: Served) -> None:
     assert r.status_code == 202
     assert r.headers["x-flushed"] == "1"
     assert r.content == b""
+
+
+async def test_raw_response_through_ctx_req_send(served: Served, transport: str) -> None:
+    """`ctx.respond = False` and ASGI messages to `ctx.req.send()`: the raw response on every transport."""
+    if transport == "httptools":
+        pytest.xfail("koa's own server has no ctx.req.send() yet (the ASGI and aiohttp channels have)")
+
+    async def h(ctx: Context) -> None:
+        ctx.respond = False
+        await ctx.req.send({"type": "http.response.start", "status": 201, "headers": [(b"x-raw", b"1")]})
+        await ctx.req.send({"type": "http.response.body", "body": b"raw ", "more_body": True})
+        await ctx.req.send({"type": "http.response.body", "body": b"body"})
+        ctx.set("X-Ignored", "1")
+
+    async with served(app_with(h)) as c:
+        r = await c.get("/")
+    assert (r.status_code, r.text, r.headers["x-raw"]) == (201, "raw body", "1")
+    assert "x-ignored" not in r.headers
+
+
+async def test_status_without_a_reason_phrase(served: Served, transport: str) -> None:
+    if transport == "uvicorn":
+        # uvicorn's httptools protocol has status lines for 100-599 only (KeyError, connection dropped)
+        pytest.skip("uvicorn (httptools) cannot send a status of 600 or more")
+
+    async def h(ctx: Context) -> None:
+        ctx.status = 799
+
+    async with served(app_with(h)) as c:
+        r = await c.get("/")
+    assert (r.status_code, r.text) == (799, "799")
+
+
+async def test_custom_reason_phrase(served: Served, transport: str) -> None:
+    async def h(ctx: Context) -> None:
+        ctx.status = 200
+        ctx.message = "Everything Fine"
+        ctx.body = "ok"
+
+    async with served(app_with(h)) as c:
+        r = await c.get("/")
+    assert (r.status_code, r.text) == (200, "ok")
+    if transport in ("httptools", "aiohttp"):
+        assert r.reason_phrase == "Everything Fine"
+    else:
+        # ASGI has no reason phrase: each server writes its own (or none: hypercorn)
+        assert r.reason_phrase in ("OK", "")
