@@ -119,6 +119,15 @@ class Sender:
             _close_body(payload)
             return self._finish()
         if not response.header_sent:
+            if type(payload) is bytes and "content-length" not in response._headers:
+                # the app set Transfer-Encoding (respond() then leaves the length out): chunk it
+                try:
+                    self._start_stream(response)
+                    self._write_body(payload)
+                    self._end_body()
+                except BodyLengthError as err:
+                    ctx.onerror(err)
+                return self._finish()
             if type(payload) is bytes or payload is None:
                 try:
                     head = self._head(response, False)

@@ -222,9 +222,13 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         self._head_since: float | None = None  # the current head's first byte, on the hub's clock
         self._head_new = False  # a head began during this read
         self._head_fed = 0  # bytes read while a head that began in an earlier read is incomplete
-        self._chunk_extra = -1  # framing bytes of a chunked body (-1: no chunked body being read)
-        self._chunks = 0
+        # chunk-extension accounting (see _check_chunk_extensions)
+        self._chunk_check = False  # a chunked body was being read during this read
+        self._chunked_open = False  # ... and is not complete yet
+        self._chunk_extra = 0  # framing bytes carried over from earlier reads
+        self._chunks = 0  # chunk headers completed in this read
         self._known = 0  # bytes of this read that the callbacks accounted for (bodies, heads)
+        self._upgrade_body = 0  # Content-Length of an Upgrade request's body (llhttp skips it)
         self._idle_since = hub.now
         # where request body bytes go: None -> the active request, a _Queued -> that one
         self._into: _Queued | None = None
@@ -300,10 +304,10 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         except HttpParserUpgrade as exc:
             self._upgraded(data, exc)
         except HttpParserError as exc:
-            self._refuse(self._error or _status_of(exc, self._te))
+            self._refuse(self._error or _status_of(exc, self._te if self._flags & _TE else b""))
         if self._head_since is not None:
             self._check_partial_head(len(data))
-        if self._chunk_extra >= 0:
+        if self._chunk_check:
             self._check_chunk_extensions(len(data))
         if self._ready:
             self._ready = False
@@ -389,8 +393,12 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         )
         keep_alive = parser.should_keep_alive()
         if parser.should_upgrade():
-            # we do not switch protocols: answer over HTTP/1.1, then close
+            # we do not switch protocols: answer over HTTP/1.1, then close. llhttp leaves the
+            # body of such a request unread; _upgraded() reads a Content-Length one itself
             keep_alive = False
+            if flags & _TE:
+                self._refuse_head(501)
+            self._upgrade_body = _content_length(headers or [])
         if self._request is None and not self._queue:
             self._request = request
             self._keep_alive = keep_alive
@@ -451,11 +459,9 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
             else:
                 into.done = True
         self._into_nothing = True
-        self._chunk_extra = -1
+        self._chunked_open = False
 
     def on_chunk_header(self) -> None:
-        if self._chunk_extra < 0:
-            self._chunk_extra = 0  # a chunked body has begun: account for its framing
         self._chunks += 1
 
     def on_chunk_complete(self) -> None:
@@ -475,8 +481,8 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
             self._refuse_head(400 if b"chunked" in codings else 501)
         if len(codings) > 1:
             self._refuse_head(501)  # a coding we do not decode (gzip, ...) before chunked
+        self._chunk_check = self._chunked_open = True
         self._chunk_extra = 0
-        self._chunks = 0
 
     def _trailer(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value) + 4
@@ -498,18 +504,30 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
             self._refuse(431)
 
     def _check_chunk_extensions(self, size: int) -> None:
-        # llhttp reads chunk extensions without a bound; what is read beyond bodies and heads
-        # is chunk framing, allowed up to CHUNK_EXTENSION_LIMIT per chunk
-        extra = self._chunk_extra = self._chunk_extra + max(size - self._known, 0)
-        if extra > (self._chunks + 1) * (CHUNK_EXTENSION_LIMIT + _CHUNK_LINE_SLACK):
+        # llhttp reads chunk extensions without a bound. What a read holds beyond the bodies and
+        # heads the callbacks saw is chunk framing: size lines with their extensions, CRLFs. Allow
+        # CHUNK_EXTENSION_LIMIT of extensions per read (and per chunk-size line that spans reads)
+        # on top of a few bytes per chunk.
+        extra = self._chunk_extra + max(size - self._known, 0)
+        chunks = self._chunks
+        self._chunks = 0
+        if extra > CHUNK_EXTENSION_LIMIT + _CHUNK_LINE_SLACK * (chunks + 1):
+            # which message of this read went over is unknown: none that has not started runs
+            self._queue = None
+            if self._ready:
+                self._ready = False
+                self._request = None
             self._refuse(400)
+            return
+        self._chunk_check = self._chunked_open
+        self._chunk_extra = (0 if chunks else extra) if self._chunked_open else 0
 
     # -- refusing -------------------------------------------------------------------------------
     def _refuse(self, status: int) -> None:
         """A request could not be parsed: answer `status` once the ones before it are answered, close."""
         self._error = 0
         self._head_since = None
-        self._chunk_extra = -1
+        self._chunk_check = self._chunked_open = False
         self._pause_reading()
         self._closed_for_reading()
         into = self._into
@@ -549,12 +567,21 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
 
     def _upgraded(self, data: bytes, exc: HttpParserUpgrade) -> None:
         # llhttp stops after a head asking to switch protocols; we stay on HTTP/1.1 (the response
-        # says Connection: close) and read nothing more from this connection
-        self._closed_for_reading()
-        self._pause_reading()
-        if not self._into_nothing and self._into is None:
-            self._body_done = True
-            self._into_nothing = True
+        # says Connection: close), read the request's body if it has one, and nothing after it
+        length = self._upgrade_body
+        self._upgrade_body = 0
+        if not length:
+            self._closed_for_reading()
+            return
+        target = self._queue[-1] if self._queue else None
+        if target is None:
+            self._body_done = False
+        else:
+            target.done = False
+        self._into = target
+        self._into_nothing = False
+        raw = self._parser = _RawBody(self, length)
+        raw.feed_data(data[exc.args[0]:])
 
     # -- timeouts and shutdown ---------------------------------------------------------------------
     def check_timeouts(self, now: float) -> None:
@@ -835,13 +862,42 @@ class _Dead:
         pass
 
 
+class _RawBody:
+    """Stands in for the parser after an Upgrade request: its Content-Length body, then nothing."""
+
+    __slots__ = ("_protocol", "_left")
+
+    def __init__(self, protocol: HttpToolsProtocol, length: int) -> None:
+        self._protocol = protocol
+        self._left = length
+
+    def feed_data(self, data: bytes) -> None:
+        left = self._left
+        if left <= 0:
+            return
+        if len(data) > left:
+            data = data[:left]
+        self._left = left - len(data)
+        if data:
+            self._protocol.on_body(data)
+        if not self._left:
+            self._protocol.on_message_complete()
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value)  # llhttp checked it
+    return 0
+
+
 def _status_of(exc: HttpParserError, te: bytes) -> int:
-    """The status answering a request llhttp refused."""
+    """The status answering a request llhttp refused (`te`: its Transfer-Encoding, if any)."""
     message = str(exc)
     if message.startswith(_VERSION_ERRORS):
         return 505
-    if "Transfer-Encoding" in message and b"chunked" not in te.lower():
-        return 501
+    if message.startswith("Request has invalid `Transfer-Encoding`") and b"chunked" not in te.lower():
+        return 501  # an unknown coding (on_headers_complete refuses most of those first)
     return 400
 
 
