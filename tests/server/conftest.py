@@ -1,8 +1,12 @@
-"""Fixtures of the server tests: `start(app, **server_options)` serves on 127.0.0.1 for one test."""
+"""Fixtures of the server tests: `start(app, **server_options)` serves on 127.0.0.1 for one test.
+
+Every async test here runs twice: on asyncio's event loop and on uvloop (what `app.listen()`
+and `koa serve` use), whose transports differ (uvloop has no `loop.sendfile`, for one).
+"""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
@@ -13,6 +17,16 @@ from koa.transports.server import Server
 from koa.types import Next
 
 Start = Callable[..., Awaitable[Server]]
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[], Any]]:
+    factories: dict[str, Callable[[], Any]] = {"asyncio": asyncio.new_event_loop}
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows
+        return factories
+    factories["uvloop"] = uvloop.new_event_loop
+    return factories
 
 
 @pytest.fixture
