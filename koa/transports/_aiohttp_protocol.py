@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from aiohttp import web_protocol, web_server
-from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
+from aiohttp.http_exceptions import BadHttpMessage, BadStatusLine, HttpProcessingError, LineTooLong
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
@@ -81,8 +81,10 @@ class KoaRequestHandler(web_protocol.RequestHandler):
             status = 414 if str(exc.args[1]) == str(self.max_line_size) else 431
         elif isinstance(exc, BadHttpMessage) and "Too many headers" in exc.message:
             status = 431
-        elif isinstance(exc, BadHttpMessage) and "Transfer-Encoding" in exc.message and "chunked" not in exc.message:
-            status = 501
+        elif isinstance(exc, BadStatusLine) and "Invalid HTTP version" in exc.message:
+            status = 505
+        elif isinstance(exc, BadHttpMessage) and exc.message.startswith("Request has invalid `Transfer-Encoding`"):
+            status = 501  # a coding other than chunked (llhttp says the same of `chunked<TAB>`)
         log.debug("bad request from %s: %s", request.remote, exc)
         return PrefilledResponse(status, MESSAGES.get(status, "Bad Request"))
 

@@ -132,11 +132,26 @@ class AiohttpChannel:
         if resp is None:
             resp = self.response = _stream_response(response, buffered=buffered)
             response.header_sent = True
-            if self.discarded or self._continue and not self._content.is_eof():
-                # unread body (413, or 100-continue never sent): close after this response
+            unread = not self._content.is_eof()
+            if self.discarded or unread and (self._continue or response._status == 413):
+                # a body nobody will read (a 413, or 100-continue never sent): close after this response
                 resp.force_close()
             await resp.prepare(self._request)
         return resp
+
+
+    def finished(self, resp: StreamResponse) -> None:
+        """The response is out: if it closes the connection on a body still coming, say so now.
+
+        A half close (FIN) ends the exchange for the client at once, while aiohttp goes on
+        draining what the client still sends (its lingering close), so that no reset can
+        destroy the response in flight.
+        """
+        if resp.keep_alive or self._content.is_eof():
+            return
+        transport = self._request.transport
+        if transport is not None and not transport.is_closing() and transport.can_write_eof():
+            transport.write_eof()
 
 
 class _BufferedResponse(StreamResponse):
@@ -207,6 +222,7 @@ def make_handler(app: Koa) -> Callable[[BaseRequest], Awaitable[StreamResponse]]
             try:
                 resp = await channel.prepared(ctx.response, buffered=True)
                 await resp.write_eof(payload or b"")
+                channel.finished(resp)
             except ConnectionError:
                 pass  # the client went away; aiohttp closes the connection
             return channel.response or StreamResponse()
@@ -236,6 +252,7 @@ async def _stream(ctx: Context, channel: AiohttpChannel, request: BaseRequest, b
             if chunk:
                 await resp.write(chunk)
         await resp.write_eof()
+        channel.finished(resp)
     except ConnectionError:
         pass  # the client went away; aiohttp closes the connection
     except Exception as err:  # noqa: BLE001 - the head is out: report, then cut the response short
