@@ -186,6 +186,13 @@ def _check(request: BaseRequest) -> int:
         hosts = request.headers.getall("Host", [])
         if len(hosts) != 1 or not _HOST.fullmatch(hosts[0]):
             return 400
+    te = request.headers.getall("Transfer-Encoding", [])
+    if te:
+        # llhttp lets `gzip, chunked`, `identity, chunked` and an empty value through; koa
+        # decodes no coding but a single chunked
+        codings = [c.strip().lower() for value in te for c in value.split(",")]
+        if codings != ["chunked"]:
+            return 501 if all(codings) else 400
     return 0
 
 

@@ -141,11 +141,15 @@ async def test_idle_connection_waits_for_keep_alive_not_header_timeout() -> None
         (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
         (b"CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", 501),
         (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\nContent-Length: 5\r\n\r\nhello", 400),
+        (b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505),
         (b"GET / HTTP/1.1\r\nHost: x\r\nFoo: a\r\n  folded\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost: x\nFoo: a\r\n\r\n", 400),
     ],
     ids=["long-target", "long-header", "many-headers", "two-lengths", "length-and-chunked", "garbage", "no-host",
-         "two-hosts", "bad-host", "http2-line", "connect", "unknown-coding", "obs-fold", "bare-lf"],
+         "two-hosts", "bad-host", "http2-line", "connect", "unknown-coding", "gzip-then-chunked", "empty-coding",
+         "http1.2", "obs-fold", "bare-lf"],
 )
 async def test_bad_requests(request_bytes: bytes, status: int) -> None:
     server = await start(max_header_size=1024, max_headers=10)
