@@ -33,11 +33,24 @@ cdef class _Next:
         return _dispatch(self._stack, self._index, self._ctx, self._outer)
 
     def __await__(self):
-        return self.__call__().__await__()
+        awaitable = self.__call__()
+        try:
+            return awaitable.__await__()
+        except AttributeError:  # a converted generator middleware: delegate to it
+            return _delegate(awaitable)
 
     def __iter__(self):
         # `yield from next` in old-style generator middleware
-        return self.__call__().__await__()
+        awaitable = self.__call__()
+        try:
+            return awaitable.__await__()
+        except AttributeError:  # a converted generator middleware iterates itself
+            return awaitable
+
+
+def _delegate(generator):
+    # __await__ may not return the generator itself (CPython sees a coroutine there)
+    return (yield from generator)
 
 
 cdef inline object _dispatch(tuple stack, Py_ssize_t index, object ctx, object outer):

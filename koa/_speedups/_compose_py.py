@@ -50,10 +50,24 @@ class _Next:
         return stack[index](self._ctx, _Next(stack, index + 1, self._ctx, self._outer))
 
     def __await__(self) -> Generator[Any, None, Any]:
-        return self().__await__()
+        awaitable = self()
+        try:
+            return awaitable.__await__()  # type: ignore[attr-defined]
+        except AttributeError:  # a converted generator middleware: delegate to it
+            return _delegate(awaitable)  # type: ignore[arg-type]
 
-    # `yield from next` in old-style generator middleware
-    __iter__ = __await__
+    def __iter__(self) -> Generator[Any, None, Any]:
+        # `yield from next` in old-style generator middleware
+        awaitable = self()
+        try:
+            return awaitable.__await__()  # type: ignore[attr-defined]
+        except AttributeError:  # a converted generator middleware iterates itself
+            return awaitable  # type: ignore[return-value]
+
+
+def _delegate(generator: Generator[Any, None, Any]) -> Generator[Any, None, Any]:
+    # __await__ may not return the generator itself (CPython sees a coroutine there)
+    return (yield from generator)
 
 
 class Dispatcher:

@@ -116,3 +116,25 @@ async def test_generator_next_via_yield_from(twin: types.ModuleType) -> None:
 
     await twin.Dispatcher((old_style, last))(None)
     assert seen == ["before", "last", "after"]
+
+
+async def test_generator_middleware_chain(twin: types.ModuleType) -> None:
+    # the original koa package's style: every layer a generator, `yield from next`
+    seen: list[str] = []
+
+    def layer(name: str) -> Any:
+        @types.coroutine
+        def mw(ctx: Any, next: Any) -> Any:
+            seen.append(f"{name}>")
+            yield from next
+            seen.append(f"<{name}")
+
+        return mw
+
+    async def awaits_bare_next(ctx: Any, next: Any) -> None:
+        seen.append("async>")
+        await next  # the next layer is a generator: no __await__ of its own
+        seen.append("<async")
+
+    await twin.Dispatcher((layer("a"), awaits_bare_next, layer("b"), layer("c")))(None)
+    assert seen == ["a>", "async>", "b>", "c>", "<c", "<b", "<async", "<a"]
