@@ -4,11 +4,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from koa.context import Context
 from koa.types import Middleware, Next
+
+if TYPE_CHECKING:
+    from koa.application import Koa
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -17,7 +20,7 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
 _STREAM_BACKLOG = 16  # body chunks the mounted app may run ahead of the client
 
 
-def asgi(asgi_app: ASGIApp, *, prefix: str | None = None) -> Middleware:
+def asgi(asgi_app: ASGIApp, *, prefix: str | None = None, lifespan: Koa | None = None) -> Middleware:
     """Answer requests (under `prefix`, when given) with an ASGI 3 app.
 
     The ASGI app gets an `http` scope built from ctx: the path with `prefix` moved into
@@ -28,6 +31,10 @@ def asgi(asgi_app: ASGIApp, *, prefix: str | None = None) -> Middleware:
     sees the response and may change it; a streamed response (several body messages)
     stays streamed. `prefix` matches as koa-mount's does (`/api` matches `/api` and
     `/api/...`, not `/apifoo`); other requests go to `next`.
+
+    `lifespan`: the koa app whose "startup" and "shutdown" events run the ASGI app's
+    lifespan protocol (FastAPI's lifespan and on_event handlers, Starlette's lifespan
+    state, which then reaches each request's `scope["state"]`).
     """
     if not callable(asgi_app):
         raise TypeError(f"asgi() takes an ASGI application, got {asgi_app!r}")
@@ -50,14 +57,67 @@ def asgi(asgi_app: ASGIApp, *, prefix: str | None = None) -> Middleware:
             return ""
         return rest if rest[0] == "/" else None
 
+    runner = _Lifespan(asgi_app) if lifespan is not None else None
+    if lifespan is not None and runner is not None:
+        lifespan.on("startup", runner.startup).on("shutdown", runner.shutdown)
+
     async def asgi_middleware(ctx: Context, next: Next) -> None:
         rest = split(ctx.path)
         if rest is None:
             await next()
             return
-        await _run(asgi_app, ctx, _scope(ctx, (prefix or ""), rest))
+        scope = _scope(ctx, (prefix or ""), rest)
+        if runner is not None:
+            scope["state"] = dict(runner.state)
+        await _run(asgi_app, ctx, scope)
 
     return asgi_middleware
+
+
+class _Lifespan:
+    """Drive an ASGI app's lifespan protocol from koa's startup and shutdown events."""
+
+    def __init__(self, asgi_app: ASGIApp) -> None:
+        self.asgi_app = asgi_app
+        self.state: dict[str, Any] = {}
+        self._to_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._from_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Future[None] | None = None
+
+    async def _reply(self, event: str) -> None:
+        task = self._task
+        if task is None or task.done():
+            return
+        await self._to_app.put({"type": f"lifespan.{event}"})
+        getter = asyncio.ensure_future(self._from_app.get())
+        pending: set[asyncio.Future[Any]] = {getter, task}
+        try:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            getter.cancel()
+        if not getter.done() or getter.cancelled():
+            if not task.cancelled() and task.exception() is not None and event == "startup":
+                self._task = None  # like uvicorn's "auto": an app without lifespan support is served anyway
+            return
+        message = getter.result()
+        if message["type"] == f"lifespan.{event}.failed":
+            raise RuntimeError(f"the mounted ASGI app's {event} failed: {message.get('message', '')}")
+
+    async def startup(self, app: Any) -> None:
+        self._to_app = asyncio.Queue()
+        self._from_app = asyncio.Queue()
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        self._task = asyncio.ensure_future(self.asgi_app(scope, self._to_app.get, self._from_app.put))
+        await self._reply("startup")
+
+    async def shutdown(self, app: Any) -> None:
+        await self._reply("shutdown")
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(task, 5.0)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
 
 
 def _scope(ctx: Context, prefix: str, rest: str) -> Scope:

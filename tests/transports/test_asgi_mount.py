@@ -243,3 +243,57 @@ async def test_no_response_is_500() -> None:
     async with TestClient(app) as c:
         r = await c.get("/")
     assert r.status_code == 500
+
+
+async def test_lifespan_of_the_mounted_app(served: Served) -> None:
+    import contextlib
+
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        events.append("api startup")
+        yield {"db": "connected"}
+        events.append("api shutdown")
+
+    api = FastAPI(lifespan=lifespan)
+
+    @api.get("/db")
+    async def db(request: Request) -> dict[str, Any]:
+        return {"db": request.state.db}
+
+    app = Koa()
+    app.on("startup", lambda a: events.append("koa startup"))
+    app.use(asgi(api, prefix="/api", lifespan=app))
+    async with served(app) as c:
+        r = await c.get("/api/db")
+        assert events == ["koa startup", "api startup"]
+    assert r.json() == {"db": "connected"}
+    assert events == ["koa startup", "api startup", "api shutdown"]
+
+
+async def test_failing_lifespan_startup_fails_the_koa_startup() -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "no db"})
+
+    app = Koa()
+    app.use(asgi(broken, lifespan=app))
+    with pytest.raises(RuntimeError, match="no db"):
+        await app.startup()
+
+
+async def test_app_without_lifespan_support_is_served() -> None:
+    from koa.testing import TestClient
+
+    async def plain(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError("http only")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"plain"})
+
+    app = Koa()
+    app.use(asgi(plain, lifespan=app))
+    async with TestClient(app) as c:
+        assert (await c.get("/")).text == "plain"
