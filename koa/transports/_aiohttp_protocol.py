@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiohttp import web_protocol, web_server
+from aiohttp import hdrs, web_protocol, web_server
 from aiohttp.http_exceptions import BadHttpMessage, BadStatusLine, HttpProcessingError, LineTooLong
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
@@ -89,7 +89,17 @@ class KoaRequestHandler(web_protocol.RequestHandler):
         return PrefilledResponse(status, MESSAGES.get(status, "Bad Request"))
 
 
-class PrefilledResponse(StreamResponse):
+class KoaStreamResponse(StreamResponse):
+    """aiohttp's response without the `Server` header aiohttp adds (koa's server sends none)."""
+
+    async def _prepare_headers(self) -> None:
+        own = hdrs.SERVER in self._headers
+        await super()._prepare_headers()
+        if not own:
+            self._headers.popall(hdrs.SERVER, None)
+
+
+class PrefilledResponse(KoaStreamResponse):
     """A refusal that aiohttp can prepare and finish itself: `HTTP/1.1 <status>`, then close."""
 
     _send_headers_immediately = False

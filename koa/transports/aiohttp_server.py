@@ -30,7 +30,7 @@ from multidict import CIMultiDict
 from koa._status import MESSAGES
 from koa.application import DEFAULT_MAX_BODY_SIZE, respond
 from koa.errors import HttpError
-from koa.transports._aiohttp_protocol import KoaWebServer, PrefilledResponse
+from koa.transports._aiohttp_protocol import KoaStreamResponse, KoaWebServer, PrefilledResponse
 from koa.transports.channel import ClientDisconnected
 from koa.transports.options import ServerOptions
 
@@ -109,7 +109,7 @@ class AiohttpChannel:
             headers: CIMultiDict[str] = CIMultiDict()
             for name, value in message.get("headers", ()):
                 headers.add(name.decode("latin-1"), value.decode("latin-1"))
-            self.response = StreamResponse(status=int(message["status"]), headers=headers)
+            self.response = KoaStreamResponse(status=int(message["status"]), headers=headers)
             await self.response.prepare(self._request)
         elif kind == "http.response.body":
             if self.response is None:
@@ -154,7 +154,7 @@ class AiohttpChannel:
             transport.write_eof()
 
 
-class _BufferedResponse(StreamResponse):
+class _BufferedResponse(KoaStreamResponse):
     """A response whose head goes out in one write with its body."""
 
     _send_headers_immediately = False
@@ -168,7 +168,7 @@ def _stream_response(response: Response, *, buffered: bool = False) -> StreamRes
         else:
             for v in value:
                 headers.add(name, v)
-    cls = _BufferedResponse if buffered else StreamResponse
+    cls = _BufferedResponse if buffered else KoaStreamResponse
     return cls(status=response._status, reason=response.message or str(response._status), headers=headers)
 
 

@@ -298,3 +298,36 @@ async def test_a_stream_that_fails_midway_cuts_the_connection() -> None:
     assert got.startswith(b"HTTP/1.1 200 ")
     assert b"partial" in got
     assert not got.endswith(b"0\r\n\r\n")  # no final chunk: the client knows it was cut
+
+
+async def test_same_bytes_as_our_server() -> None:
+    """koa's two transports answer with the same status line and headers (bar the Date)."""
+    pytest.importorskip("koa.transports.server")
+    app = Koa(silent=True)
+
+    async def mw(ctx: Context, next: Next) -> None:
+        if ctx.path == "/stream":
+            async def body() -> AsyncIterator[bytes]:
+                yield b"a"
+
+            ctx.body = body()
+        elif ctx.path == "/error":
+            ctx.throw(418, "teapot", headers={"X-Why": "tea"})
+        else:
+            ctx.cookies.set("c", "1")
+            ctx.set("X-Multi", ["1", "2"])
+            ctx.body = {"ok": True}
+
+    app.use(mw)
+    heads: dict[str, list[list[tuple[bytes, bytes]]]] = {}
+    for transport in ("httptools", "aiohttp"):
+        server = await app.create_server("127.0.0.1", 0, transport=transport)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as c:
+                rs = [await c.get(p) for p in ("/", "/stream", "/error")] + [await c.head("/")]
+        finally:
+            await server.shutdown(1.0)
+        heads[transport] = [[(k, v) for k, v in r.headers.raw if k.lower() != b"date"] for r in rs]
+        heads[transport + " status"] = [[(str(r.status_code).encode(), r.reason_phrase.encode())] for r in rs]
+    assert heads["aiohttp"] == heads["httptools"]
+    assert heads["aiohttp status"] == heads["httptools status"]
