@@ -5,10 +5,12 @@ becomes a koa Request with an `AiohttpChannel`, runs through `app.handle()`, and
 payload is written back the way the ASGI adapter writes it: bytes, nothing, a stream,
 or a file. aiohttp's routing (`web.Application`) is not used.
 
-Every server option is honoured (`header_timeout` and the 414/431 statuses by
-_aiohttp_protocol.py), with these differences from our own server (see the README):
-`max_header_size` bounds the request target and each header line separately (aiohttp
-has no bound on the whole head), and refusals carry aiohttp's Date and Server headers.
+Every server option is honoured (`header_timeout` and the 414/431/505/501 statuses by
+_aiohttp_protocol.py, the Host and Transfer-Encoding checks here), with what aiohttp
+cannot do as our own server does (see the README): `max_header_size` bounds the request
+target and each header line separately (aiohttp has no bound on the whole head), chunk
+extensions are not limited to 4 KiB (aiohttp skips them unread), and an HTTP/2.0 request
+line followed by a pipelined request is a 400, not a 505.
 """
 from __future__ import annotations
 
