@@ -148,8 +148,15 @@ class Garbage(ValueError):
     """The server sent bytes that are not an HTTP/1.x response."""
 
 
+HEAD_MARK = "X-Request-Method"  # a response saying `X-Request-Method: HEAD` answers a HEAD: no body
+
+
 def parse_responses(data: bytes, *, closed: bool, head: bool = False) -> tuple[list[Response], list[int], bytes]:
-    """(final responses, interim 1xx statuses, unparsed rest) of `data`; Garbage if it is not HTTP."""
+    """(final responses, interim 1xx statuses, unparsed rest) of `data`; Garbage if it is not HTTP.
+
+    `head`: every response answers a HEAD request (no bodies); a response carrying
+    `X-Request-Method: HEAD` (as the fuzz apps set it) is read as one too.
+    """
     responses: list[Response] = []
     interim: list[int] = []
     rest = data
@@ -177,7 +184,7 @@ def parse_responses(data: bytes, *, closed: bool, head: bool = False) -> tuple[l
             continue
         response = Response(status, parts[2] if len(parts) > 2 else "", parts[0], headers, b"")
         names = {k.lower(): v for k, v in headers}
-        if head or status in (204, 304):
+        if head or status in (204, 304) or names.get(HEAD_MARK.lower()) == "HEAD":
             rest = rest[body_start:]
         elif "chunked" in names.get("transfer-encoding", "").lower():
             body, used = _dechunk(rest[body_start:])
@@ -238,6 +245,7 @@ class Exchange:
     interim: list[int] = field(default_factory=list)
     closed: bool = False  # the server closed (FIN or reset)
     reset: bool = False
+    half_closed: bool = False  # we shut our writing side to get an answer (see exchange())
     elapsed: float = 0.0  # seconds from the first byte sent to the end of reading
     garbage: str | None = None
 
@@ -258,6 +266,7 @@ def exchange(
     timeout: float = 5.0,
     grace: float = 0.25,
     head: bool = False,
+    half_close_after: float | None = None,
 ) -> Exchange:
     """Send `data`, read what comes back.
 
@@ -265,6 +274,9 @@ def exchange(
     `until_close`) `responses` complete responses are in and nothing more arrived within
     `grace` seconds (a smuggled second response would arrive in that window). With
     `responses=None` and not `until_close`, reading stops after `grace` quiet seconds.
+    `half_close_after`: if the server has not closed after that many seconds, shut our
+    writing side (the client has nothing more to send) and go on reading; `Exchange.half_closed`
+    tells whether that was needed.
     """
     steps: list[Step] = [(data, 0.0)] if isinstance(data, (bytes, bytearray)) else list(data)
     result = Exchange()
@@ -286,6 +298,10 @@ def exchange(
         quiet_since = time.monotonic()
         while not result.closed:
             now = time.monotonic()
+            if half_close_after is not None and not result.half_closed and now - start >= half_close_after:
+                result.half_closed = True
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_WR)
             if now >= deadline:
                 break
             if not until_close:
@@ -293,6 +309,8 @@ def exchange(
                 if (responses is None or done >= responses) and now - quiet_since >= grace:
                     break
             wait = min(deadline - now, grace if not until_close else deadline - now)
+            if half_close_after is not None and not result.half_closed:
+                wait = min(wait, start + half_close_after - now)
             sock.settimeout(max(wait, 0.01))
             try:
                 got = sock.recv(65536)
@@ -357,5 +375,6 @@ def trickle(data: bytes, every: float, size: int = 1) -> Iterable[Step]:
 
 
 __all__ = [
-    "Exchange", "Garbage", "Response", "ServerThread", "exchange", "good_request", "parse_responses", "trickle",
+    "HEAD_MARK", "Exchange", "Garbage", "Response", "ServerThread", "exchange", "good_request", "parse_responses",
+    "trickle",
 ]
