@@ -216,6 +216,7 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         self._head_size = 0
         self._flags = 0
         self._host = b""
+        self._good_host = b""  # the last Host value found well-formed (a connection keeps sending the same)
         self._te = b""
         self._expect = b""
         self._error = 0
@@ -320,11 +321,9 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._url = b""
         self._headers = []
-        self._head_size = 0
         self._flags = 0
         self._head_since = self._hub.now
         self._head_new = True
-        self._head_fed = 0
 
     def on_url(self, url: bytes) -> None:
         if self._url:
@@ -343,7 +342,7 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         name = name.lower()
         headers.append((name, value))
         size = self._head_size = self._head_size + len(name) + len(value) + 4
-        if size > self._max_head or len(headers) > self._max_headers:
+        if size > self._max_head:  # (the number of headers, bounded by this, is checked once complete)
             self._error = 431
             raise _Refused
         if name == b"host":
@@ -361,8 +360,13 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         flags = self._flags
         version = parser.get_http_version()
         if version == "1.1":
-            if flags & 3 != _HOST or self._host.translate(None, _HOST_CHARS):
-                self._refuse_head(400)  # missing, repeated or malformed Host
+            if flags & 3 != _HOST:
+                self._refuse_head(400)  # missing or repeated Host
+            host = self._host
+            if host != self._good_host:
+                if host.translate(None, _HOST_CHARS):
+                    self._refuse_head(400)  # a malformed Host
+                self._good_host = host
         elif version != "1.0":
             self._refuse_head(505)
         elif flags & _HOST_TWICE:
@@ -380,6 +384,8 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
                 expect = version == "1.1"
         self._head_since = None
         headers = self._headers
+        if len(headers) > self._max_headers:  # type: ignore[arg-type]
+            self._refuse_head(431)
         self._headers = None  # from here on, on_header means trailers
         self._known += self._head_size + len(method) + 14
         request = self._request_class(
@@ -405,9 +411,7 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
             self._version10 = version == "1.0"
             self._is_head = method == b"HEAD"
             self._expect_continue = expect
-            self._body = None
-            self._body_size = 0
-            self._body_done = False
+            self._body_done = False  # (_finish left _body empty)
             self._into = None
             self._into_nothing = False
             self._ready = True
@@ -497,6 +501,7 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         # a head trickled over many reads (one huge header, say) is bounded too
         if self._head_new:
             self._head_new = False  # where it began in this read is unknown: the callbacks counted it
+            self._head_fed = 0
             return
         self._head_fed += size
         if self._head_fed > self._max_head:
@@ -512,39 +517,39 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         chunks = self._chunks
         self._chunks = 0
         if extra > CHUNK_EXTENSION_LIMIT + _CHUNK_LINE_SLACK * (chunks + 1):
-            # which message of this read went over is unknown: none that has not started runs
-            self._queue = None
-            if self._ready:
-                self._ready = False
-                self._request = None
-            self._refuse(400)
+            self._refuse(400, drop_unstarted=True)  # which message of this read went over is unknown
             return
         self._chunk_check = self._chunked_open
         self._chunk_extra = (0 if chunks else extra) if self._chunked_open else 0
 
     # -- refusing -------------------------------------------------------------------------------
-    def _refuse(self, status: int) -> None:
-        """A request could not be parsed: answer `status` once the ones before it are answered, close."""
+    def _refuse(self, status: int, *, drop_unstarted: bool = False) -> None:
+        """A request could not be parsed: answer `status` once the ones before it are answered, close.
+
+        The broken request never reaches the app; with `drop_unstarted`, neither does any request
+        not yet started (when which message of a read was at fault is unknown).
+        """
         self._error = 0
         self._head_since = None
         self._chunk_check = self._chunked_open = False
         self._pause_reading()
         self._closed_for_reading()
+        broken_body = not self._into_nothing  # the fault is in the body of the request being read
         into = self._into
-        if not self._into_nothing:
-            if into is None:
-                if self._ready:
-                    # its body is broken and it has not started: it never reaches the app
-                    self._ready = False
-                    self._request = None
-                else:
-                    self._body_error = status
-                    self._must_close = True
-                    self._wake_body()
-                    return
-            elif self._queue:
-                self._queue.pop()  # its own head or body is broken
         self._into_nothing = True
+        if drop_unstarted:
+            self._queue = None
+        if self._ready and (drop_unstarted or (broken_body and into is None)):
+            self._ready = False  # read in this same read and not started: it never reaches the app
+            self._request = None
+        elif broken_body and into is None and self._request is not None:
+            # the running request's body broke: receive() tells it; the connection closes after
+            self._body_error = status
+            self._must_close = True
+            self._wake_body()
+            return
+        elif broken_body and into is not None and self._queue:
+            self._queue.pop()
         if self._request is None and not self._queue:
             self._write_error(status)
         else:
@@ -709,7 +714,11 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
                 yielded = self._context.run(coro.send, None)  # type: ignore[union-attr]
             except StopIteration as stop:
                 _leave_task(loop, task)
-                coro = self._finish() if self._sending else self._respond(stop.value)
+                if self._sending:
+                    self._sending = False
+                    coro = self._finish()
+                else:
+                    coro = self._respond(stop.value)
                 continue
             except BaseException as exc:  # noqa: BLE001 - a bug of ours: report it, drop the connection
                 _leave_task(loop, task)
@@ -757,7 +766,11 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
                     yielded = self._context.run(coro.throw, exc)  # type: ignore[union-attr]
             except StopIteration as stop:
                 exc = None
-                coro = self._coro = self._finish() if self._sending else self._respond(stop.value)
+                if self._sending:
+                    self._sending = False
+                    coro = self._coro = self._finish()
+                else:
+                    coro = self._coro = self._respond(stop.value)
                 if coro is None:
                     return self._park()
                 continue
@@ -790,10 +803,8 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         self._request = None
         self._ctx = None
         self._queue = None
-        transport = self._transport
-        if transport is not None:
-            self._closed = True
-            transport.abort() if self._body_error == 0 and not self._sending else transport.close()
+        self._sending = False
+        self._close()
 
     def _finish(self) -> Any:
         """The active request is answered: log it, then start the next one or wait for it."""
@@ -802,12 +813,12 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
             self._log_access()
         self._ctx = None
         self._request = None
-        self._sending = False
         if not self._keep_alive or self._must_close or not self._body_done or hub.closing:
             self._must_close = False
             self._close(linger=not self._body_done)
             return None
         self._body = None
+        self._body_size = 0
         self._idle_since = hub.now
         queue = self._queue
         if queue:

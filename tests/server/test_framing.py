@@ -189,3 +189,21 @@ async def test_broken_chunk_after_the_app_started_ends_the_request(start: Start)
     assert reply.statuses == [400]
     assert reply.closed
     assert app.seen == [("POST", "/")]
+
+
+async def test_chunk_extension_trickled_over_reads_is_refused(start: Start) -> None:
+    server = await start(Recorder())
+    steps = [(b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n5;a=", 0.0)]
+    steps += [(b"b" * 500, 0.01) for _ in range(30)]
+    reply = await exchange(server.port, steps)
+    assert reply.statuses == [400]
+    assert reply.closed
+
+
+async def test_chunk_extension_endless_in_one_write_never_reaches_the_app(start: Start) -> None:
+    app = Recorder()
+    server = await start(app)
+    reply = await exchange(server.port, b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n5;a=" + b"b" * 100_000)
+    assert reply.statuses == [400]
+    assert reply.closed
+    assert app.seen == []
