@@ -811,6 +811,11 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         hub = self._hub
         if self._access_log is not None:
             self._log_access()
+        request = self._request
+        if request is not None:
+            # a ctx kept past its response must not read the next request's body or write into
+            # the next response: its channel is now a closed one
+            request.channel = FINISHED
         self._ctx = None
         self._request = None
         if not self._keep_alive or self._must_close or not self._body_done or hub.closing:
@@ -862,6 +867,27 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
 
     def __repr__(self) -> str:
         return f"<HttpToolsProtocol {self._client}>"
+
+
+class FinishedChannel:
+    """The Channel of a request whose response is complete: no body left, nothing writable."""
+
+    __slots__ = ()
+
+    socket = None
+    writable = False
+
+    async def receive(self) -> bytes:
+        return b""
+
+    def discard_body(self) -> None:
+        pass
+
+    def flush_headers(self, response: Any) -> None:
+        pass
+
+
+FINISHED = FinishedChannel()
 
 
 class _Dead:

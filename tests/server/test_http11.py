@@ -465,3 +465,24 @@ async def test_eof_from_the_client_is_a_disconnect(start: Start) -> None:
         assert await is_closed(reader, 1)
     finally:
         writer.close()
+
+
+async def test_a_ctx_kept_past_its_response_cannot_touch_the_next_request(start: Start) -> None:
+    kept: list[Context] = []
+    late: list[object] = []
+
+    async def h(ctx: Context) -> None:
+        if ctx.path == "/first":
+            kept.append(ctx)
+            ctx.body = "first"
+            return
+        old = kept[0]
+        late.append((await old.request.read(), old.writable, old.socket))
+        old.flush_headers()
+        ctx.body = await ctx.request.read()
+
+    server = await start(app_with(h))
+    reply = await exchange(server.port, get("/first") + b"POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n"
+                           b"secret", responses=2)
+    assert [r.body for r in reply.responses] == [b"first", b"secret"]
+    assert late == [(b"", False, None)]
