@@ -168,3 +168,48 @@ def test_reload_restarts_on_a_change(tmp_path: Path) -> None:
         wait_for(lambda: answers(port) and get(port).endswith(b"two"), 15)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
+
+
+def test_tls_and_access_log(tmp_path: Path) -> None:
+    import ssl
+
+    from server.test_lifecycle import make_certificate
+
+    cert, key = make_certificate(tmp_path)
+    with koa_serve("examples.hello:app", "--port", "0", "--certfile", str(cert), "--keyfile", str(key),
+                   "--access-log") as (proc, port):
+        context = ssl.create_default_context(cafile=str(cert))
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+                context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+            sock.sendall(b"GET /tls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b"Hello, World!")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert proc.stdout is not None
+        log = proc.stdout.read()
+    assert '"GET /tls HTTP/1.1" 200 13' in log
+
+
+def test_listen_returns_after_sigterm() -> None:
+    code = ("import sys\nfrom koa import Koa\napp = Koa()\napp.use(lambda ctx, next: setattr(ctx, 'body', 'hi'))\n"
+            "app.on('shutdown', lambda a: print('shutdown ran', flush=True))\n"
+            "print('koa: serving http://127.0.0.1:' + sys.argv[1], flush=True)\n"
+            "app.listen(int(sys.argv[1]))\nprint('listen returned', flush=True)\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", code, str(port)], cwd=REPO, env=env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: answers(port))
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert out.splitlines()[-2:] == ["shutdown ran", "listen returned"]
