@@ -250,10 +250,18 @@ async def _serve(
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    server: Any = None
+
+    def on_signal() -> None:
+        if stop.is_set() and server is not None:
+            log.warning("second signal: closing every connection now")
+            server.close()  # an impatient second Ctrl-C: cancel what is in flight
+        stop.set()
+
     installed: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
             pass

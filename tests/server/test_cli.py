@@ -213,3 +213,21 @@ def test_listen_returns_after_sigterm() -> None:
             proc.wait()
     assert proc.returncode == 0
     assert out.splitlines()[-2:] == ["shutdown ran", "listen returned"]
+
+
+def test_a_second_signal_cancels_what_is_in_flight(tmp_path: Path) -> None:
+    (tmp_path / "slowapp.py").write_text(
+        "import asyncio\nfrom koa import Koa\napp = Koa()\n\nasync def h(ctx, next):\n"
+        "    await asyncio.sleep(30)\n\napp.use(h)\n")
+    with koa_serve("slowapp:app", "--port", "0", "--shutdown-timeout", "20", cwd=tmp_path) as (proc, port):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        with sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.3)
+            began = time.monotonic()
+            proc.send_signal(signal.SIGTERM)  # graceful: would wait up to 20 s for the request
+            time.sleep(0.3)
+            assert proc.poll() is None
+            proc.send_signal(signal.SIGTERM)  # again: now
+            assert proc.wait(10) == 0
+            assert time.monotonic() - began < 5
