@@ -41,10 +41,10 @@ from security.fuzz.targets import (
 EXAMPLES = int(os.environ.get("KOA_FUZZ_EXAMPLES", "0"))
 
 
-def fuzz(ci_examples: int) -> settings:
-    """`ci_examples` in the normal suite; KOA_FUZZ_EXAMPLES (make fuzz) when set."""
+def fuzz(ci_examples: int, share: float = 1.0) -> settings:
+    """`ci_examples` in the normal suite; `share` of KOA_FUZZ_EXAMPLES (make fuzz) when that is set."""
     return settings(
-        max_examples=EXAMPLES or ci_examples, deadline=None,
+        max_examples=max(int(EXAMPLES * share), ci_examples) if EXAMPLES else ci_examples, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
 
@@ -242,7 +242,7 @@ def live(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
         yield server
 
 
-@fuzz(40)
+@fuzz(40, share=0.2)  # each example is a real exchange (up to a second or two): a fifth of the count
 @given(conversations())
 def test_live_server(live: ServerThread, conversation: tuple[bytes, list[int]]) -> None:
     """Any request bytes: HTTP back (never a 500) or a clean close, within the timeouts; then a good request works."""
