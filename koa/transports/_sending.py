@@ -62,9 +62,12 @@ class Sender:
     # -- heads --------------------------------------------------------------------------------
     def _head(self, response: Response, streaming: bool) -> bytes:
         """The head of `response`, with the server's Connection (and framing, when streaming) lines."""
+        lines = _http11.head_lines(response)
         headers = response._headers
-        if "connection" in headers or "transfer-encoding" in headers:
+        if lines is None:
             self._take_framing_headers(headers)
+            lines = _http11.head_lines(response)
+            assert lines is not None
         status = response._status
         # after a 413 the body was not read (API.md: close)
         if self._keep_alive and self._body_done and not self._must_close and status != 413 and not self._hub.closing:
@@ -88,7 +91,7 @@ class Sender:
                 else:
                     self._chunked_out = True
                     extra += _http11.CHUNKED
-        return _http11.build_head(response, extra)
+        return lines + _http11.head_tail(extra)
 
     def _take_framing_headers(self, headers: dict[str, tuple[str, str | list[str]]]) -> None:
         # the framing is ours: the app's Transfer-Encoding goes, its Connection: close is honoured
