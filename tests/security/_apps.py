@@ -6,6 +6,11 @@ Routes (all of them record `(method, url)` in `app.seen` first):
 - `/boom`         raises with `TRACE_MARKER` in the message (must not reach the client)
 - `/hang`         sleeps past the `timeout()` middleware
 - `/static/...` that serve() did not answer: 404
+- `/back`         `ctx.back("/fallback")` (Referer is attacker input: open-redirect cases)
+- `/redirect`     `ctx.redirect(query to)`
+- `/whoami`       `protocol://host ip` as koa sees them (app.proxy is off: X-Forwarded-* ignored)
+- `/form`         `await ctx.request.form()`, answers the number of fields
+- `/json`         `await ctx.request.json()`, answers the type of the value
 - anything else   reads the whole body, answers `ok METHOD URL LENGTH`
 """
 from __future__ import annotations
@@ -58,6 +63,20 @@ def corpus_app(static_root: Path) -> Koa:
             await asyncio.sleep(30)
         elif path.startswith("/static/"):
             ctx.throw(404)  # serve() found no file: not the generic answer below
+        elif path == "/back":
+            ctx.back("/fallback")
+        elif path == "/redirect":
+            ctx.redirect(str(ctx.query.get("to", "/")))
+        elif path == "/whoami":
+            ctx.body = f"{ctx.protocol}://{ctx.host} {ctx.ip}"
+        elif path == "/form":
+            form = await ctx.request.form()
+            ctx.body = f"fields {len(form)}"
+            for value in form.values():
+                if hasattr(value, "file"):
+                    value.file.close()
+        elif path == "/json":
+            ctx.body = f"json {type(await ctx.request.json()).__name__}"
         else:
             body = await ctx.request.read()
             ctx.body = f"ok {ctx.method} {ctx.url} {len(body)}"

@@ -93,6 +93,10 @@ def check(result: Exchange, expect: dict[str, Any], seen: list[tuple[str, str]],
             problems.append(f"{text!r} is in the reply")
     if "body" in expect and (not result.responses or expect["body"].encode() not in result.responses[-1].body):
         problems.append(f"the last body does not contain {expect['body']!r}")
+    for name, value in expect.get("headers", {}).items():
+        got_value = result.responses[-1].header(name) if result.responses else None
+        if got_value != value:
+            problems.append(f"{name}: {got_value!r}, expected {value!r}")
     return problems
 
 

@@ -21,6 +21,7 @@ One JSON object per line:
                 within     seconds: the whole exchange (to the close) takes at most this
                 absent     strings that must not appear anywhere in what the server sent
                 body       a string the last response's body contains
+                headers    {name: value} the last response has exactly (value null: has not)
     transports  {"aiohttp": {"expect": {...}, "reason": "..."}}: a known difference of that
                 transport; its `expect` keys replace the main ones there, and the reason says why
     bugs        {"httptools": "..."}: an open bug of ours that makes the case fail there; the test
@@ -43,7 +44,7 @@ from security._wire import Step, trickle
 
 CORPUS = Path(__file__).with_name("requests.jsonl")
 _REPEAT = re.compile(r"\{\{repeat:((?:(?!\{\{|\}\}).)*):(\d+)\}\}", re.DOTALL)
-EXPECT_KEYS = frozenset({"statuses", "close", "app", "paths", "within", "absent", "body"})
+EXPECT_KEYS = frozenset({"statuses", "close", "app", "paths", "within", "absent", "body", "headers"})
 CASE_KEYS = frozenset({"name", "category", "refs", "raw", "steps", "options", "expect", "transports", "bugs", "note"})
 
 
