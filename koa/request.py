@@ -42,10 +42,15 @@ def _join(name: str, values: list[str]) -> str:
 
 def parse_query(qs: str) -> dict[str, str | list[str]]:
     """Koa's querystring parse: a repeated key becomes a list."""
-    out: dict[str, str | list[str]] = {}
     if not qs:
-        return out
-    for key, value in parse_qsl(qs, keep_blank_values=True):
+        return {}
+    return group_pairs(parse_qsl(qs, keep_blank_values=True))
+
+
+def group_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Koa's querystring shape: one value as is, a repeated name as a list."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
         have = out.get(key)
         if have is None:
             out[key] = value

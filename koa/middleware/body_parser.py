@@ -24,6 +24,7 @@ from koa._forms import (
 from koa.context import Context
 from koa.errors import HttpError
 from koa.middleware._bytes import parse_size
+from koa.request import group_pairs
 from koa.types import Middleware, Next
 
 if TYPE_CHECKING:
@@ -230,26 +231,12 @@ def _parse_urlencoded(text: str, max_fields: int) -> dict[str, str | list[str]]:
         raise HttpError(400, "invalid form body: a percent-escape is not UTF-8") from None
     except ValueError:
         raise HttpError(413, f"form body has more than {max_fields} fields") from None
-    return _group(pairs)
-
-
-def _group(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """Koa's querystring shape: one value as is, a repeated name as a list."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        have = out.get(key)
-        if have is None:
-            out[key] = value
-        elif isinstance(have, list):
-            have.append(value)
-        else:
-            out[key] = [have, value]
-    return out
+    return group_pairs(pairs)
 
 
 def _split(parts: list[tuple[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    fields = _group((k, v) for k, v in parts if not isinstance(v, UploadFile))
-    files = _group((k, v) for k, v in parts if isinstance(v, UploadFile))
+    fields = group_pairs((k, v) for k, v in parts if not isinstance(v, UploadFile))
+    files = group_pairs((k, v) for k, v in parts if isinstance(v, UploadFile))
     return fields, files
 
 
