@@ -52,7 +52,7 @@ class _Next:
     def __await__(self) -> Generator[Any, None, Any]:
         awaitable = self()
         try:
-            return awaitable.__await__()  # type: ignore[attr-defined]
+            return awaitable.__await__()
         except AttributeError:  # a converted generator middleware: delegate to it
             return _delegate(awaitable)  # type: ignore[arg-type]
 
@@ -60,7 +60,7 @@ class _Next:
         # `yield from next` in old-style generator middleware
         awaitable = self()
         try:
-            return awaitable.__await__()  # type: ignore[attr-defined]
+            return awaitable.__await__()
         except AttributeError:  # a converted generator middleware iterates itself
             return awaitable  # type: ignore[return-value]
 
