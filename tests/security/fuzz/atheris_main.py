@@ -8,15 +8,16 @@ TARGET is one of security.fuzz.targets.TARGETS (query, cookies, negotiate, range
 router) or `head`: raw bytes into our HTTP/1.1 protocol, in memory (security/fuzz/inproc.py;
 the first byte picks where the reads are cut). A failed oracle is a crash: libFuzzer
 saves the input as crash-<sha1> in the current directory; replay it with
-`python tests/security/fuzz/atheris_main.py TARGET crash-<sha1>`. A seed corpus is built
-from tests/security/corpus/requests.jsonl for `head` (-seeds DIR to keep it elsewhere).
+`python tests/security/fuzz/atheris_main.py TARGET crash-<sha1>` (make fuzz puts them in
+.fuzz/ with -artifact_prefix). For `head`, the corpus directory (.fuzz/head, or
+$KOA_FUZZ_SEEDS) is seeded from tests/security/corpus/requests.jsonl and kept between runs,
+so that what libFuzzer learns accumulates.
 """
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
@@ -80,7 +81,7 @@ def main(argv: list[str]) -> int:
         return failed
     fuzz_flags = list(flags)
     if name == "head" and not any(not f.startswith("-") for f in flags):
-        seeds = Path(os.environ.get("KOA_FUZZ_SEEDS") or tempfile.mkdtemp(prefix="koa-fuzz-head-"))
+        seeds = Path(os.environ.get("KOA_FUZZ_SEEDS") or ROOT / ".fuzz" / "head")
         seed_corpus(seeds)
         fuzz_flags.append(str(seeds))
     target = TARGETS[name]
