@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -q
 DEBIAN_TOOLS := wrk nginx
 
-.PHONY: serve test test-compiled test-pure typecheck lint build tools bench-micro docs clean
+.PHONY: fuzz soak serve test test-compiled test-pure typecheck lint build tools bench-micro docs clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,22 @@ docs: $(STAMP)
 # micro-benchmarks (pytest-benchmark): compose depth, router match, in-process request
 bench-micro: build
 	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-columns=min,median,ops --benchmark-sort=name
+
+FUZZ_EXAMPLES ?= 5000
+FUZZ_SECONDS ?= 60
+SOAK_REQUESTS ?= 200000
+
+# longer fuzzing than CI: hypothesis with many examples, then atheris on every target
+fuzz: build
+	KOA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/security/test_fuzz.py -q -p no:cacheprovider
+	@mkdir -p .fuzz
+	@if $(PY) -c "import atheris" 2>/dev/null; then \
+		$(PY) tests/security/fuzz/atheris_main.py all -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -artifact_prefix=.fuzz/; \
+	else echo "atheris is not installed here: hypothesis only"; fi
+
+# 200k keep-alive requests per transport with streams and disconnects; RSS, fds, tasks checked
+soak: build
+	KOA_SOAK_REQUESTS=$(SOAK_REQUESTS) KOA_SOAK_SECONDS=600 $(PY) -m pytest tests/soak -q -s -p no:cacheprovider
 
 include benchmarks/bench.mk
 

@@ -17,15 +17,19 @@ class _Spec(NamedTuple):
 
 
 def _split_quoted(value: str, sep: str) -> list[str]:
-    """Split on `sep` outside double quotes."""
+    """Split on `sep` outside double quotes (one pass: headers can be long and hostile)."""
     if '"' not in value:
         return value.split(sep)
     parts: list[str] = []
-    for piece in value.split(sep):
-        if parts and parts[-1].count('"') % 2:
-            parts[-1] += sep + piece
-        else:
-            parts.append(piece)
+    start = 0
+    quoted = False
+    for i, char in enumerate(value):
+        if char == '"':
+            quoted = not quoted
+        elif char == sep and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
     return parts
 
 

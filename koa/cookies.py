@@ -45,6 +45,8 @@ class Keygrip:
 
     def index(self, data: str, digest: str) -> int:
         """The index of the key that signed `data`, or -1."""
+        if not digest.isascii():
+            return -1  # never one of ours (and compare_digest refuses non-ASCII str)
         for i, key in enumerate(self.keys):
             if hmac.compare_digest(self._sign(data, key), digest):
                 return i

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from koa import _mime
 from koa._headers import (
@@ -288,10 +288,11 @@ class Response:
     def back(self, alt: str | None = None) -> None:
         """Koa 3's ctx.back(): to the Referer when it is same-origin, else `alt` or `/`."""
         referrer = self.request.get("Referrer")
-        if referrer and _same_host(referrer, self.request):
-            self.redirect(referrer)
-            return
-        self.redirect(alt or "/")
+        target = _same_origin_target(referrer, self.request) if referrer else None
+        if target is not None and referrer[:1] == "/" and referrer[1:2] not in ("/", "\\"):
+            target = referrer  # a path on this site, kept as sent (Koa)
+        # otherwise the resolved URL, not the raw header: `http:evil.example` must not leave
+        self.redirect(target or alt or "/")
 
     def attachment(self, filename: str | None = None, *, fallback: bool | str = True, type: str = "attachment") -> None:  # noqa: A002
         """Koa's response.attachment(): Content-Disposition, and the type from the extension."""
@@ -391,8 +392,9 @@ def _origin_host(netloc: str, scheme: str) -> str:
     return host[: -len(default)] if host.endswith(default) else host
 
 
-def _same_host(referrer: str, request: Request) -> bool:
-    """Koa's back(): `new URL(referrer, ctx.href).host === ctx.host`, with WHATWG's parsing."""
+def _same_origin_target(referrer: str, request: Request) -> str | None:
+    """Koa's back() check, `new URL(referrer, ctx.href).host === ctx.host` (WHATWG parsing):
+    the resolved URL when it is on this host, else None."""
     # WHATWG drops tabs and newlines and reads `\` as `/` before the query: `\\evil.com` is a host
     ref = _URL_NOISE.sub("", referrer.strip())
     cut = min((i for i in (ref.find("?"), ref.find("#")) if i != -1), default=len(ref))
@@ -401,10 +403,12 @@ def _same_host(referrer: str, request: Request) -> bool:
     try:
         target = urlsplit(urljoin(base, ref))
     except ValueError:
-        return False
+        return None
     if target.scheme not in ("http", "https"):
-        return False
-    return _origin_host(target.netloc, target.scheme) == _origin_host(request.host, urlsplit(base).scheme)
+        return None
+    if _origin_host(target.netloc, target.scheme) != _origin_host(request.host, urlsplit(base).scheme):
+        return None
+    return urlunsplit(target)
 
 
 def _is_stream(value: Any) -> bool:

@@ -27,7 +27,8 @@ from koa.middleware.etag import stat_tag
 
 CHUNK = 64 * 1024
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$", re.ASCII)
+# at most 20 digits a side: no file is larger, and int() refuses very long digit runs
+_RANGE = re.compile(r"^\s*(\d{0,20})\s*-\s*(\d{0,20})\s*$", re.ASCII)
 _NOT_FOUND = (FileNotFoundError, NotADirectoryError)
 _PRECOMPRESSED = {"br": ".br", "gzip": ".gz"}
 
