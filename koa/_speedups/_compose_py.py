@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
-
 _EXHAUSTED = iter(())  # an exhausted iterator stays exhausted: share one
 
 
