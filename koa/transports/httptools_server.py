@@ -51,6 +51,7 @@ _HOST = 1
 _HOST_TWICE = 2
 _TE = 4
 _EXPECT = 8
+_CONNECTION = 16
 
 _METHODS = {m.encode(): m for m in (
     "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "QUERY",
@@ -348,6 +349,8 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
         if name == b"host":
             self._flags |= _HOST_TWICE if self._flags & _HOST else _HOST
             self._host = value
+        elif name == b"connection":
+            self._flags |= _CONNECTION
         elif name == b"transfer-encoding":
             self._te = self._te + b"," + value if self._flags & _TE else value
             self._flags |= _TE
@@ -358,7 +361,13 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
     def on_headers_complete(self) -> None:
         parser = self._parser
         flags = self._flags
-        version = parser.get_http_version()
+        keep_alive = parser.should_keep_alive()
+        if keep_alive and not flags & _CONNECTION:
+            # perf: llhttp keeps a connection alive without a Connection header for HTTP/1.1 only
+            # (it accepts 0.9, 1.0, 1.1 and 2.0; tests/server/test_framing.py holds it to that)
+            version = "1.1"
+        else:
+            version = parser.get_http_version()
         if version == "1.1":
             if flags & 3 != _HOST:
                 self._refuse_head(400)  # missing or repeated Host
@@ -397,8 +406,7 @@ class HttpToolsProtocol(Sender, asyncio.Protocol):
             scheme=self._scheme,
             client=self._client,
         )
-        keep_alive = parser.should_keep_alive()
-        if parser.should_upgrade():
+        if flags & _CONNECTION and parser.should_upgrade():  # (CONNECT, the other upgrade, is refused above)
             # we do not switch protocols: answer over HTTP/1.1, then close. llhttp leaves the
             # body of such a request unread; _upgraded() reads a Content-Length one itself
             keep_alive = False
