@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from koa.context import Context
     from koa.request import Request
 
+# perf: the usual Content-Type entries, built once
+_TEXT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
+_HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
+
 # Body kinds, decided once in the body setter and read by respond() and the transports.
 NONE, TEXT, BYTES, JSON, STREAM, FILE = range(6)
 
@@ -98,7 +102,10 @@ class Response:
         headers = self._headers
         original = self._body
         self._body = value
-        if original is not value and isinstance(original, io.IOBase) and not _is_stream(value):
+        # perf: `original is not None` first, io.IOBase is an ABC and isinstance() on it is slow
+        if original is not None and original is not value and isinstance(original, io.IOBase) and not _is_stream(
+            value
+        ):
             # koa destroys a replaced stream, unless a stream (one wrapping it) replaces it
             original.close()
         if value is None:
@@ -126,12 +133,13 @@ class Response:
         if isinstance(value, str):
             self._kind = TEXT
             if set_type:
-                stripped = value.lstrip()
-                headers["content-type"] = (
-                    "Content-Type",
-                    "text/html; charset=utf-8" if stripped[:1] == "<" else "text/plain; charset=utf-8",
-                )
-            self._set_length(len(value) if value.isascii() else len(value.encode()))
+                first = value[:1]
+                if first.isspace():  # perf: strip only when there is leading white space
+                    first = value.lstrip()[:1]
+                headers["content-type"] = _HTML_TYPE if first == "<" else _TEXT_TYPE
+            if "transfer-encoding" not in headers:
+                length = len(value) if value.isascii() else len(value.encode())
+                headers["content-length"] = ("Content-Length", str(length))
         elif isinstance(value, (bytes, bytearray, memoryview)):
             self._kind = BYTES
             if set_type:
