@@ -30,7 +30,7 @@ tools:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: build tools typecheck test-compiled test-pure
+test: build tools typecheck lint test-compiled test-pure
 
 test-compiled: build
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -50,7 +50,8 @@ docs: $(STAMP)
 
 # micro-benchmarks (pytest-benchmark): compose depth, router match, in-process request
 bench-micro: build
-	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-columns=min,median,ops --benchmark-sort=name
+	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-columns=min,median,ops --benchmark-sort=name \
+		--benchmark-min-time=0.01 --benchmark-max-time=0.2
 
 FUZZ_EXAMPLES ?= 5000
 FUZZ_SECONDS ?= 60
