@@ -20,6 +20,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 FILE_CHUNK = 64 * 1024
+WATCH_DELAY = 0.05  # seconds a request runs before a disconnect watcher starts
 
 
 class ASGIChannel:
@@ -34,7 +35,7 @@ class ASGIChannel:
 
     __slots__ = (
         "_receive", "_send", "_more_body", "_disconnected", "_head_task", "_queue", "limit",
-        "_task", "_watcher", "header_sent", "discarded", "socket",
+        "_task", "_watcher", "_watch_timer", "header_sent", "discarded", "socket",
     )
 
     def __init__(self, receive: Receive, send: Send, limit: int = 1024 * 1024) -> None:
@@ -47,6 +48,7 @@ class ASGIChannel:
         self.limit = limit  # request-body bytes the watcher buffers for a reader that lags
         self._task: asyncio.Task[Any] | None = None  # cancelled when the client leaves
         self._watcher: asyncio.Future[None] | None = None
+        self._watch_timer: asyncio.TimerHandle | None = None
         self.header_sent = False
         self.discarded = False
         self.socket = None
@@ -61,7 +63,7 @@ class ASGIChannel:
             if kind == "http.request":
                 self._more_body = message.get("more_body", False)
                 if not self._more_body and self._task is not None:
-                    self.watch()  # the body is in: from now on only a disconnect can come
+                    self.watch_soon()  # the body is in: from now on only a disconnect can come
                 body = message.get("body", b"")
                 if body:
                     return bytes(body)
@@ -107,6 +109,15 @@ class ASGIChannel:
             task, self._head_task = self._head_task, None
             await task
         await self._send(message)
+
+    def watch_soon(self) -> None:
+        """Start the watcher if the request is still running after WATCH_DELAY.
+
+        perf: a watcher is a Task and a Queue; most requests are answered long before a
+        client could be noticed leaving, so only the slower ones pay for one.
+        """
+        if self._watcher is None and self._watch_timer is None:
+            self._watch_timer = asyncio.get_running_loop().call_later(WATCH_DELAY, self.watch)
 
     def watch(self) -> None:
         """Start the watcher (once); when the client leaves, it cancels the request's task."""
@@ -223,7 +234,7 @@ async def _serve_http(app: Koa, scope: Scope, receive: Receive, send: Send) -> N
     ctx = app.create_context(request)
     task = channel._task = asyncio.current_task()
     if version[:1] != "2" and not request.get("transfer-encoding") and request.get("content-length") in ("", "0"):
-        channel.watch()  # no body to wait for
+        channel.watch_soon()  # no body to wait for
     try:
         payload = await app.handle(ctx)
         if payload is False:
@@ -247,6 +258,8 @@ async def _serve_http(app: Koa, scope: Scope, receive: Receive, send: Send) -> N
         task.uncancel()  # our own cancellation (ASGIChannel._gone): the client went away
     finally:
         channel._task = None
+        if channel._watch_timer is not None:
+            channel._watch_timer.cancel()
         if channel._watcher is not None:
             channel._watcher.cancel()
 
