@@ -7,7 +7,7 @@ import inspect
 import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from koa import _mime
@@ -24,11 +24,8 @@ from koa._forms import (
 from koa.context import Context
 from koa.errors import HttpError
 from koa.middleware._bytes import parse_size
-from koa.request import group_pairs
+from koa.request import Request, group_pairs
 from koa.types import Middleware, Next
-
-if TYPE_CHECKING:
-    from koa.request import Request
 
 SUPPORTED_TYPES = ("json", "form", "text", "xml", "multipart")
 DEFAULT_MIME_TYPES: dict[str, tuple[str, ...]] = {
@@ -40,6 +37,9 @@ DEFAULT_MIME_TYPES: dict[str, tuple[str, ...]] = {
     "multipart": ("multipart/form-data",),
 }
 _JSON_WHITESPACE = " \t\n\r"
+_JSON_OPENERS = ("{", "[")
+_SEEN_TYPES_MAX = 256
+_request_read = Request.read
 
 try:
     from orjson import loads as _loads
@@ -149,10 +149,21 @@ def body_parser(
             found = app_limits[total] = dataclasses.replace(form_limits, total=total)
         return found
 
-    def body_type(ctx: Context) -> str | None:
-        content_type = ctx.request.get("Content-Type").rstrip(";")
-        if detect_json is not None and detect_json(ctx):
-            return "json"
+    # Content-Type header value -> (body kind, charset to decode with): a pure function of the
+    # value for this middleware, so a request with a Content-Type seen before skips type-is
+    # and the charset parse. Bounded: header values come from clients.
+    seen_types: dict[bytes | str, tuple[str | None, str]] = {}
+
+    def kind_of(request: Request, content_type: bytes | str) -> tuple[str | None, str]:
+        header = content_type if isinstance(content_type, str) else content_type.decode("latin-1")
+        found = (body_type(header), request.charset or encoding)
+        if len(seen_types) >= _SEEN_TYPES_MAX:
+            seen_types.clear()
+        seen_types[content_type] = found
+        return found
+
+    def body_type(content_type: str) -> str | None:
+        content_type = content_type.rstrip(";")
         if not content_type:
             return None
         for kind, candidates in types.items():
@@ -161,6 +172,7 @@ def body_parser(
         return None
 
     async def parse(ctx: Context, kind: str) -> Any:
+        """Any body: multipart, or with a Content-Encoding (the common case is inlined below)."""
         request = ctx.request
         if kind == "multipart":
             if _coding(request) != "identity":
@@ -171,7 +183,11 @@ def body_parser(
             return fields
         limit = limits[kind]
         raw = await _read(request, ctx.app.max_body_size if limit is None else limit)
-        text = decode(raw, request.charset or encoding)
+        return finish(request, kind, raw, request.charset or encoding)
+
+    def finish(request: Request, kind: str, raw: bytes, charset: str) -> Any:
+        """The body from its bytes: `request.raw_body` (text), then parsed for its kind."""
+        text = decode(raw, charset)
         if request.raw_body is None:
             request.raw_body = text
         if kind == "json":
@@ -182,13 +198,99 @@ def body_parser(
 
     async def body_parser_middleware(ctx: Context, next: Next) -> None:
         request = ctx.request
-        if (ctx.method not in methods or request.body is not None
+        if (request.method not in methods or request.body is not None
                 or getattr(ctx, "disable_body_parser", False)):
             await next()
             return
         try:
-            kind = body_type(ctx)
-            request.body = {} if kind is None else await parse(ctx, kind)
+            # the three headers the body needs, as request.get() gives them, in one pass (over the
+            # transport's header list, as Request._header() does while request.headers is unbuilt)
+            content_type: bytes | str | None
+            coding: bytes | str | None
+            length: bytes | str | None
+            if request._headers is None:
+                content_type = coding = length = None
+                for name, value in request._raw_headers:
+                    if name == b"content-type":
+                        if content_type is None:
+                            content_type = value
+                    elif name == b"content-length":
+                        if length is None:
+                            length = value
+                    elif name == b"content-encoding":
+                        coding = value if coding is None else coding + b", " + value
+            else:
+                content_type = request.get("content-type")
+                coding = request.get("content-encoding")
+                length = request.get("content-length")
+            if content_type is None:
+                content_type = ""
+            known = seen_types.get(content_type)
+            kind, charset = known if known is not None else kind_of(request, content_type)
+            if detect_json is not None and detect_json(ctx):
+                kind = "json"
+            if kind is None:
+                request.body = {}
+            elif kind == "multipart" or coding:
+                request.body = await parse(ctx, kind)
+            else:
+                limit = limits[kind]
+                if limit is None:
+                    limit = ctx.app.max_body_size
+                raw = request._body
+                if raw is not None:
+                    pass  # read before (request.read() gives it whatever the limit)
+                elif type(request).read is not _request_read:
+                    raw = await request.read(limit=limit)  # an app's own Request.read()
+                else:
+                    # an identity body: Request.read() inlined, with the Content-Length read above
+                    # (one coroutine and one header scan less: most of this middleware's cost)
+                    if length:
+                        try:
+                            declared: int | None = int(length if isinstance(length, str) else length.decode("latin-1"))
+                        except ValueError:
+                            declared = None
+                        if declared is not None and declared > limit:
+                            raise HttpError(413, f"request body is larger than {limit} bytes")
+                    channel = request.channel
+                    if channel is None:
+                        raw = b""
+                    else:
+                        raw = await channel.receive()
+                        if raw:
+                            size = len(raw)
+                            if size > limit:
+                                channel.discard_body()
+                                raise HttpError(413, f"request body is larger than {limit} bytes")
+                            chunk = await channel.receive()
+                            if chunk:
+                                chunks = [raw]
+                                while chunk:
+                                    size += len(chunk)
+                                    if size > limit:
+                                        channel.discard_body()
+                                        raise HttpError(413, f"request body is larger than {limit} bytes")
+                                    chunks.append(chunk)
+                                    chunk = await channel.receive()
+                                raw = b"".join(chunks)
+                    request._body = raw
+                if kind == "json":
+                    # the common case inlined: strict JSON, an object or an array
+                    try:
+                        text = raw.decode(charset)
+                    except (LookupError, UnicodeDecodeError):
+                        text = decode(raw, charset)  # raises the 415 or the 400
+                    if request.raw_body is None:
+                        request.raw_body = text
+                    if json_strict and text[:1] in _JSON_OPENERS:
+                        try:
+                            request.body = _loads(text)
+                        except ValueError as exc:
+                            raise HttpError(400, f"invalid JSON: {exc}") from None
+                    else:
+                        request.body = _parse_json(text, json_strict)
+                else:
+                    request.body = finish(request, kind, raw, charset)
         except Exception as err:
             if on_error is None:
                 raise

@@ -361,3 +361,162 @@ async def test_multipart_with_content_encoding_is_415(fetch: Any) -> None:
 def test_options_are_checked(options: Any, exc: type[Exception]) -> None:
     with pytest.raises(exc):
         body_parser(**options)
+
+
+# -- the inlined common path (identity body, Content-Type remembered per value) -------------------
+async def _nothing() -> None:
+    """A `next` with nothing downstream."""
+
+
+async def _parse(parser: Any, make_ctx: Any, headers: Any, chunks: list[bytes] | None, **options: Any) -> Any:
+    """Run `parser` alone on a request made of `headers` and `chunks`: (ctx, channel, next called)."""
+    channel = FakeChannel(chunks) if chunks is not None else None
+    ctx = make_ctx("/", "POST", headers, app=options.pop("app", None) or Koa(), channel=channel, **options)
+    called: list[bool] = []
+
+    async def next_() -> None:
+        called.append(True)
+
+    await parser(ctx, next_)
+    return ctx, channel, called
+
+
+async def test_content_type_remembered_per_value(make_ctx: Any) -> None:
+    """One parser, many requests: each gets the kind and charset of its own Content-Type."""
+    parser = body_parser(enable_types=["json", "form", "text"], detect_json=lambda ctx: ctx.path == "/j")
+    cases = [
+        ({"content-type": "application/json"}, b'{"a":1}', {"a": 1}),
+        ({"content-type": "text/plain; charset=latin-1"}, "é".encode("latin-1"), "é"),
+        ({"content-type": "application/json"}, b"[2]", [2]),
+        ({"content-type": "text/plain"}, "é".encode(), "é"),
+        ({"content-type": "application/json; charset=latin-1"}, '{"é":1}'.encode("latin-1"), {"é": 1}),
+        ({"content-type": "application/octet-stream"}, b"\x00", {}),
+        ({"content-type": "application/x-www-form-urlencoded"}, b"a=1&a=2", {"a": ["1", "2"]}),
+        ({}, b'{"a":1}', {}),
+        ({"content-type": "text/plain; charset=latin-1"}, "é".encode("latin-1"), "é"),
+    ]
+    for _ in range(2):  # the second round finds every Content-Type remembered
+        for headers, body, expected in cases:
+            ctx, _, called = await _parse(parser, make_ctx, headers, [body])
+            assert ctx.request.body == expected and called == [True]
+    # detect_json wins over the type, and the body is still decoded with the header's charset
+    ctx = make_ctx("/j", "POST", {"content-type": "text/plain; charset=latin-1"}, app=Koa(),
+                   channel=FakeChannel(['{"é":"ü"}'.encode("latin-1")]))
+    await parser(ctx, _nothing)  # type: ignore[arg-type]
+    assert ctx.request.body == {"é": "ü"}
+
+
+async def test_remembered_content_types_are_bounded(make_ctx: Any) -> None:
+    parser = body_parser()
+    for i in range(600):
+        ctx, _, _ = await _parse(parser, make_ctx, {"content-type": f"application/json; x={i}"}, [b"[1]"])
+        assert ctx.request.body == [1]
+    sizes = [len(cell.cell_contents) for cell in parser.__closure__ or ()
+             if isinstance(cell.cell_contents, dict) and any(isinstance(k, bytes) for k in cell.cell_contents)]
+    assert sizes and max(sizes) <= 256
+
+
+async def test_json_in_chunks(make_ctx: Any) -> None:
+    chunks = [b'{"a"', b': "', b"x" * 50, b'"}']
+    ctx, channel, _ = await _parse(body_parser(json_limit=100), make_ctx,
+                                   {"content-type": "application/json", "transfer-encoding": "chunked"}, chunks)
+    assert ctx.request.body == {"a": "x" * 50}
+    assert ctx.request.raw_body == '{"a": "' + "x" * 50 + '"}'
+    assert await ctx.request.read() == b"".join(chunks)  # read once, kept for request.read()
+    assert await ctx.request.json() == {"a": "x" * 50}
+    assert not channel.discarded
+
+
+async def test_first_chunk_over_the_limit(make_ctx: Any) -> None:
+    with pytest.raises(Exception) as info:
+        await _parse(body_parser(json_limit=10), make_ctx,
+                     {"content-type": "application/json", "transfer-encoding": "chunked"}, [b"[" + b"1," * 10, b"1]"])
+    assert getattr(info.value, "status", None) == 413
+    assert str(info.value) == "request body is larger than 10 bytes"
+
+
+async def test_chunk_past_the_limit_discards_the_rest(make_ctx: Any) -> None:
+    app = Koa()
+    channel = FakeChannel([b"[1,", b"2,", b"3333,", b"4]"])
+    ctx = make_ctx("/", "POST", {"content-type": "application/json"}, app=app, channel=channel)
+    with pytest.raises(Exception) as info:
+        await body_parser(json_limit=6)(ctx, None)  # type: ignore[arg-type]
+    assert getattr(info.value, "status", None) == 413
+    assert channel.discarded and channel.chunks == [b"4]"]
+
+
+@pytest.mark.parametrize(("length", "status"), [("5000", 413), ("abc", 200), ("", 200), (" 9 ", 200), ("101", 413)])
+async def test_declared_length_as_request_length_reads_it(make_ctx: Any, length: str, status: int) -> None:
+    headers = {"content-type": "application/json", "content-length": length}
+    try:
+        ctx, channel, _ = await _parse(body_parser(json_limit=100), make_ctx, headers, [b'{"a":1}'])
+        got = 200 if ctx.request.body == {"a": 1} else 0
+    except Exception as err:  # noqa: BLE001
+        got = getattr(err, "status", 0)
+    assert got == status
+
+
+async def test_body_read_before_is_parsed(make_ctx: Any) -> None:
+    """An earlier middleware's request.read() keeps the bytes: the parser uses them, whatever its limit."""
+    channel = FakeChannel([b'{"a":', b'"b"}'])
+    ctx = make_ctx("/", "POST", {"content-type": "application/json"}, app=Koa(), channel=channel)
+    assert await ctx.request.read() == b'{"a":"b"}'
+    channel.chunks = [b"never read"]
+    await body_parser(json_limit=2)(ctx, _nothing)  # type: ignore[arg-type]
+    assert ctx.request.body == {"a": "b"} and channel.chunks == [b"never read"]
+
+
+async def test_no_channel_is_an_empty_body(make_ctx: Any) -> None:
+    ctx, _, _ = await _parse(body_parser(), make_ctx, {"content-type": "application/json"}, None)
+    assert ctx.request.body == {} and ctx.request.raw_body == ""
+    ctx, _, _ = await _parse(body_parser(json_strict=False), make_ctx, {"content-type": "application/json"}, None)
+    assert ctx.request.body == ""
+
+
+async def test_headers_replaced_by_a_middleware_are_the_ones_read(make_ctx: Any) -> None:
+    app = Koa()
+    ctx = make_ctx("/", "POST", {"content-type": "text/plain", "content-length": "1"}, app=app,
+                   channel=FakeChannel([b'{"a":1}']))
+    ctx.request.headers = {"Content-Type": "application/json", "Content-Length": "7"}
+    await body_parser()(ctx, _nothing)  # type: ignore[arg-type]
+    assert ctx.request.body == {"a": 1}
+
+
+async def test_first_content_type_wins_and_identity_coding(make_ctx: Any) -> None:
+    headers = [("content-type", "application/json"), ("content-type", "text/plain"), ("content-encoding", "identity")]
+    ctx, _, _ = await _parse(body_parser(), make_ctx, headers, [b'{"a":1}'])
+    assert ctx.request.body == {"a": 1}
+
+
+@pytest.mark.parametrize(("content_type", "body", "status", "message"), [
+    ("application/json; charset=klingon", b"{}", 415, 'unsupported charset "KLINGON"'),
+    ("application/json", b'{"a":"\xff"}', 400, "request body is not valid utf-8"),
+    ("application/json", b"{bad", 400, "invalid JSON: "),
+    ("application/json", b"  7", 400, "invalid JSON, only supports object and array"),
+])
+async def test_json_errors(make_ctx: Any, content_type: str, body: bytes, status: int, message: str) -> None:
+    with pytest.raises(Exception) as info:
+        await _parse(body_parser(), make_ctx, {"content-type": content_type}, [body])
+    assert getattr(info.value, "status", None) == status
+    assert str(info.value).startswith(message)
+
+
+async def test_json_with_leading_white_space_and_raw_body_kept(make_ctx: Any) -> None:
+    ctx = make_ctx("/", "POST", {"content-type": "application/json"}, app=Koa(), channel=FakeChannel([b' \n{"a":1}']))
+    ctx.request.raw_body = "set before"
+    await body_parser()(ctx, _nothing)  # type: ignore[arg-type]
+    assert ctx.request.body == {"a": 1} and ctx.request.raw_body == "set before"
+
+
+async def test_an_apps_own_request_read_is_used(make_ctx: Any) -> None:
+    app = Koa()
+    base = app.request
+
+    class OwnRead(base):  # type: ignore[valid-type,misc]
+        async def read(self, *, limit: int | None = None) -> bytes:
+            return b'{"own": ' + str(limit).encode() + b"}"
+
+    app.request = OwnRead
+    ctx, channel, _ = await _parse(body_parser(json_limit=50), make_ctx, {"content-type": "application/json"},
+                                   [b"{}"], app=app)
+    assert ctx.request.body == {"own": 50} and channel.chunks == [b"{}"]
