@@ -6,7 +6,7 @@ import contextvars
 import inspect
 import os
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from koa._speedups import Dispatcher
 from koa._status import EMPTY
@@ -196,8 +196,8 @@ class Koa:
         """A protocol factory for `loop.create_server()` (the original koa package's way)."""
         from koa.transports.server import protocol_factory
 
-        factory: Callable[[], asyncio.Protocol] = protocol_factory(self)
-        return factory
+        # (a C type when compiled, so not an asyncio.Protocol subclass; the loop needs only the methods)
+        return cast("Callable[[], asyncio.Protocol]", protocol_factory(self))
 
     def to_json(self) -> dict[str, Any]:
         """Koa's app.toJSON(): subdomain_offset, proxy and env."""

@@ -195,7 +195,7 @@ class Context:
 
     # -- delegation to the request --------------------------------------------------
     headers = _delegate("request", "headers", writable=True)
-    header = headers
+    header = _delegate("request", "headers", writable=True)
     method = property(attrgetter("request.method"), _set_method, doc="Delegates to ctx.request.method.")
     url = _delegate("request", "url", writable=True)
     original_url = _delegate("request", "original_url")

@@ -142,7 +142,14 @@ class Request:
     def headers(self, value: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
         self._headers = CIMultiDict(value)
 
-    header = headers
+    @property
+    def header(self) -> CIMultiDict[str]:
+        """Alias of headers (Koa's request.header)."""
+        return self.headers
+
+    @header.setter
+    def header(self, value: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
+        self.headers = value
 
     def get(self, field: str) -> str:
         """Koa's request.get(): a header's value, `""` when absent."""

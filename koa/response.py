@@ -316,7 +316,10 @@ class Response:
         """A copy of the headers, lower-case names (Koa's response.headers)."""
         return {k: (v[1] if isinstance(v[1], str) else list(v[1])) for k, v in self._headers.items()}
 
-    header = headers
+    @property
+    def header(self) -> dict[str, str | list[str]]:
+        """Alias of headers (Koa's response.header)."""
+        return self.headers
 
     def get(self, field: str) -> str | None:
         """A response header's value, None when absent (Koa's response.get())."""

@@ -182,7 +182,7 @@ class Hub:
             self._timer = None
 
 
-class HttpToolsProtocol(Sender, asyncio.Protocol):
+class HttpToolsProtocol(Sender):
     """One HTTP/1.1 connection (see the module docstring); also the Channel of its requests."""
 
     def __init__(self, hub: Hub) -> None:

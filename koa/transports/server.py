@@ -15,7 +15,7 @@ import signal
 import socket as _socket
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from koa.application import DEFAULT_MAX_BODY_SIZE
 from koa.transports.httptools_server import HttpToolsProtocol, Hub
@@ -162,18 +162,20 @@ async def create_server(
     _apply_body_limit(app, options)
     loop = asyncio.get_running_loop()
     hub = Hub(app, options, loop)
+    # (a C type when compiled, so not an asyncio.Protocol subclass; the loop needs only the methods)
+    factory = cast("Callable[[], asyncio.Protocol]", hub.protocol)
     await app.startup()  # before the first request
     try:
         if sock is not None:
-            server = await loop.create_server(hub.protocol, sock=sock, backlog=options.backlog, ssl=options.ssl)
+            server = await loop.create_server(factory, sock=sock, backlog=options.backlog, ssl=options.ssl)
         elif uds is not None:
             with contextlib.suppress(FileNotFoundError):
                 if _is_socket(uds):
                     os.unlink(uds)  # a stale socket from an earlier run
-            server = await loop.create_unix_server(hub.protocol, uds, backlog=options.backlog, ssl=options.ssl)
+            server = await loop.create_unix_server(factory, uds, backlog=options.backlog, ssl=options.ssl)
         else:
             server = await loop.create_server(
-                hub.protocol, host, port or 0, backlog=options.backlog,
+                factory, host, port or 0, backlog=options.backlog,
                 reuse_port=options.reuse_port or None, ssl=options.ssl,
             )
     except BaseException:

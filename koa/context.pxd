@@ -1,0 +1,17 @@
+# Declarations that make Context a C type when compiled; context.py is the code and the pure twin.
+from koa.request cimport Request
+from koa.response cimport Response
+
+cdef class Context:
+    cdef dict __dict__
+    cdef object __weakref__
+    cdef public object app
+    cdef public Request request
+    cdef public Response response
+    cdef public object respond
+    cdef public object params
+    cdef public object route_path
+    cdef public object route_name
+    cdef public object router
+    cdef public object _state
+    cdef public object _cookies

@@ -1,0 +1,15 @@
+# Declarations that make Response a C type when compiled; response.py is the code and the pure twin.
+cdef class Response:
+    cdef dict __dict__
+    cdef object __weakref__
+    cdef public object app
+    cdef public object ctx
+    cdef public object request
+    cdef public object _status
+    cdef public bint _explicit_status
+    cdef public object _message
+    cdef public object _body
+    cdef public object _kind
+    cdef public bint _explicit_null_body
+    cdef public dict _headers
+    cdef public bint header_sent

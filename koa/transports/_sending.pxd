@@ -1,0 +1,23 @@
+# Declarations that make Sender (and the HttpToolsProtocol built on it) a C type when
+# compiled; the .py beside this file is the code, and the pure-Python twin.
+cdef class Sender:
+    cdef dict __dict__
+    cdef object __weakref__
+    # the protocol's state that sending reads and writes (assigned in HttpToolsProtocol.__init__)
+    cdef public object _transport
+    cdef public object _loop
+    cdef public object _ctx
+    cdef public object _hub
+    cdef public bint _keep_alive
+    cdef public bint _version10
+    cdef public bint _is_head
+    cdef public bint _must_close
+    cdef public bint _body_done
+    cdef public bint _closed
+    cdef public bint _write_paused
+    cdef public object _drain_waiter
+    # Sender's own
+    cdef public bint _sending
+    cdef public bint _chunked_out
+    cdef public object _out_left
+    cdef public bint _silent_out

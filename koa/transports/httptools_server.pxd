@@ -1,0 +1,90 @@
+# Declarations that make the connection protocol a C type when compiled; the .py beside
+# this file is the code, and the pure-Python twin.
+from koa.transports._sending cimport Sender
+
+
+cdef class _Queued:
+    cdef public object request
+    cdef public bint keep_alive
+    cdef public bint version10
+    cdef public bint is_head
+    cdef public bint expect
+    cdef public object body
+    cdef public Py_ssize_t size
+    cdef public bint done
+    cdef public int error
+
+
+cdef class Hub:
+    cdef dict __dict__
+    cdef public object app
+    cdef public object options
+    cdef public object loop
+    cdef public object request_class
+    cdef public object create_context
+    cdef public object handle
+    cdef public object scheme
+    cdef public Py_ssize_t max_head
+    cdef public Py_ssize_t max_headers
+    cdef public object keep_alive_timeout
+    cdef public object header_timeout
+    cdef public object access_log
+    cdef public set connections
+    cdef public double now
+    cdef public bint closing
+    cdef public object interval
+    cdef public object starting
+    cdef public object startup_task
+    cdef public object _timer
+    cdef public object _empty
+
+
+cdef class HttpToolsProtocol(Sender):
+    cdef public object _request_class
+    cdef public object _create_context
+    cdef public object _handle
+    cdef public object _scheme
+    cdef public object _access_log
+    cdef public Py_ssize_t _max_head
+    cdef public Py_ssize_t _max_headers
+    cdef public object _parser
+    cdef public object socket
+    cdef public object writable
+    cdef public object _client
+    cdef public object _task
+    cdef public double _linger_until
+    cdef public bint _reading_paused
+    cdef public object _coro
+    cdef public object _handover
+    cdef public object _parked
+    cdef public object _context
+    cdef public bytes _url
+    cdef public list _headers
+    cdef public Py_ssize_t _head_size
+    cdef public int _flags
+    cdef public bytes _host
+    cdef public bytes _good_host
+    cdef public bytes _te
+    cdef public bytes _expect
+    cdef public int _error
+    cdef public object _head_since
+    cdef public bint _head_new
+    cdef public Py_ssize_t _head_fed
+    cdef public bint _chunk_check
+    cdef public bint _chunked_open
+    cdef public Py_ssize_t _chunk_extra
+    cdef public Py_ssize_t _chunks
+    cdef public Py_ssize_t _known
+    cdef public Py_ssize_t _upgrade_body
+    cdef public double _idle_since
+    cdef public _Queued _into
+    cdef public bint _into_nothing
+    cdef public object _request
+    cdef public bint _ready
+    cdef public object _queue
+    cdef public object _expect_continue
+    cdef public object _body
+    cdef public Py_ssize_t _body_size
+    cdef public int _body_error
+    cdef public object _body_waiter
+    cdef public double _started
