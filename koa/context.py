@@ -86,10 +86,11 @@ class Context:
         self.app = app
         self.request = request
         self.response = response
-        request.app = response.app = app
-        request.ctx = response.ctx = self
-        request.response = response
-        response.request = request
+        # through self.: the typed slots when compiled (see context.pxd)
+        self.request.app = self.response.app = app
+        self.request.ctx = self.response.ctx = self
+        self.request.response = response
+        self.response.request = request
         self.respond = True
         self.params: dict[str, str] = {}
         self.route_path: str | None = None
@@ -196,12 +197,30 @@ class Context:
     # -- delegation to the request --------------------------------------------------
     headers = _delegate("request", "headers", writable=True)
     header = _delegate("request", "headers", writable=True)
-    method = property(attrgetter("request.method"), _set_method, doc="Delegates to ctx.request.method.")
+
+    # perf: the delegates of every request are written out (C properties when compiled)
+    @property
+    def method(self) -> str:
+        """Delegates to ctx.request.method."""
+        return self.request.method
+
+    @method.setter
+    def method(self, value: str) -> None:
+        _set_method(self, value)
+
+    @property
+    def path(self) -> str:
+        """Delegates to ctx.request.path."""
+        return self.request.path
+
+    @path.setter
+    def path(self, value: str) -> None:
+        self.request.path = value
+
     url = _delegate("request", "url", writable=True)
     original_url = _delegate("request", "original_url")
     origin = _delegate("request", "origin")
     href = _delegate("request", "href")
-    path = _delegate("request", "path", writable=True)
     query = _delegate("request", "query", writable=True)
     querystring = _delegate("request", "querystring", writable=True)
     search = _delegate("request", "search", writable=True)
@@ -224,8 +243,24 @@ class Context:
     get = _method("request", "get")
 
     # -- delegation to the response ---------------------------------------------------
-    body = _delegate("response", "body", writable=True)
-    status = _delegate("response", "status", writable=True)
+    @property
+    def body(self) -> Any:
+        """Delegates to ctx.response.body."""
+        return self.response.body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self.response.body = value
+
+    @property
+    def status(self) -> int:
+        """Delegates to ctx.response.status."""
+        return self.response.status
+
+    @status.setter
+    def status(self, value: int) -> None:
+        self.response.status = value
+
     message = _delegate("response", "message", writable=True)
     length = _delegate("response", "length", writable=True)
     type = _delegate("response", "type", writable=True)

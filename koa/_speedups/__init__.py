@@ -2,7 +2,7 @@
 
 Two kinds of compiled code live here:
 
-- `_compose_c` / `_tree_c` (Cython sources of their own, twins of `_compose_py` / `_tree_py`);
+- `_compose_c`, `_step_c`, `_tree_c` (Cython sources of their own, twins of the `_py` modules);
 - the hot core modules in `CORE`, compiled from their own `.py` with the `.pxd` beside
   each (which makes their classes C types). The extension module sits next to the
   source and shadows it; `SourceFinder` below makes the import system take the `.py`
@@ -72,7 +72,7 @@ def _built(directory: str, leaf: str) -> str | None:
 
 def compiled_modules() -> list[str]:
     """The compiled modules in use: the CORE modules loaded from extensions, and the twins."""
-    names = [*CORE, "koa._speedups._compose_c", "koa._speedups._tree_c"]
+    names = [*CORE, "koa._speedups._compose_c", "koa._speedups._step_c", "koa._speedups._tree_c"]
     return [
         name for name in names
         if name in sys.modules and str(getattr(sys.modules[name], "__file__", "")).endswith(tuple(EXTENSION_SUFFIXES))
@@ -84,15 +84,18 @@ if not any(isinstance(finder, SourceFinder) for finder in sys.meta_path):
 
 if TYPE_CHECKING or NO_EXTENSIONS:  # type checkers always read the pure twin
     from ._compose_py import DONE, Dispatcher
+    from ._step_py import send
     from ._tree_py import Tree
 else:
     try:
         from ._compose_c import DONE, Dispatcher
+        from ._step_c import send
         from ._tree_c import Tree
 
         USING_EXTENSIONS = True
     except ImportError:  # not built here: same behaviour, slower
         from ._compose_py import DONE, Dispatcher
+        from ._step_py import send
         from ._tree_py import Tree
 
-__all__ = ["CORE", "DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher", "Tree", "compiled_modules"]
+__all__ = ["CORE", "DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher", "Tree", "compiled_modules", "send"]

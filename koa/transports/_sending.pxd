@@ -1,12 +1,18 @@
 # Declarations that make Sender (and the HttpToolsProtocol built on it) a C type when
 # compiled; the .py beside this file is the code, and the pure-Python twin.
+cimport cython
+
+from koa.context cimport Context
+from koa.response cimport Response
+
+
 cdef class Sender:
     cdef dict __dict__
     cdef object __weakref__
     # the protocol's state that sending reads and writes (assigned in HttpToolsProtocol.__init__)
     cdef public object _transport
     cdef public object _loop
-    cdef public object _ctx
+    cdef public Context _ctx
     cdef public object _hub
     cdef public bint _keep_alive
     cdef public bint _version10
@@ -21,3 +27,11 @@ cdef class Sender:
     cdef public bint _chunked_out
     cdef public object _out_left
     cdef public bint _silent_out
+
+    cpdef _finish(self)
+
+    @cython.locals(headers=dict)
+    cpdef _head(self, Response response, bint streaming)
+
+    @cython.locals(ctx=Context, response=Response)
+    cpdef _respond(self, payload)

@@ -1,5 +1,6 @@
 # Declarations that make the connection protocol a C type when compiled; the .py beside
 # this file is the code, and the pure-Python twin.
+from koa.request cimport Request
 from koa.transports._sending cimport Sender
 
 
@@ -79,7 +80,7 @@ cdef class HttpToolsProtocol(Sender):
     cdef public double _idle_since
     cdef public _Queued _into
     cdef public bint _into_nothing
-    cdef public object _request
+    cdef public Request _request
     cdef public bint _ready
     cdef public object _queue
     cdef public object _expect_continue
@@ -88,3 +89,7 @@ cdef class HttpToolsProtocol(Sender):
     cdef public int _body_error
     cdef public object _body_waiter
     cdef public double _started
+
+    cpdef _finish(self)
+    cpdef _run(self, coro)
+    cpdef _begin(self)

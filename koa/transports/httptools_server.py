@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
+from koa._speedups import send
 from koa.transports import _http11
 from koa.transports._driver import TaskBody
 from koa.transports._sending import Sender
@@ -719,20 +720,19 @@ class HttpToolsProtocol(Sender):
         while coro is not None:
             _enter_task(loop, task)
             try:
-                yielded = self._context.run(coro.send, None)  # type: ignore[union-attr]
-            except StopIteration as stop:
-                _leave_task(loop, task)
-                if self._sending:
-                    self._sending = False
-                    coro = self._finish()
-                else:
-                    coro = self._respond(stop.value)
-                continue
+                done, yielded = send(self._context, coro)  # type: ignore[arg-type]
             except BaseException as exc:  # noqa: BLE001 - a bug of ours: report it, drop the connection
                 _leave_task(loop, task)
                 self._crashed(exc)
                 return
             _leave_task(loop, task)
+            if done:
+                if self._sending:
+                    self._sending = False
+                    coro = self._finish()
+                else:
+                    coro = self._respond(yielded)
+                continue
             self._coro = coro
             self._handover = yielded
             parked = self._parked
@@ -769,19 +769,12 @@ class HttpToolsProtocol(Sender):
         while True:
             try:
                 if exc is None:
-                    yielded = self._context.run(coro.send, None)  # type: ignore[union-attr]
+                    done, yielded = send(self._context, coro)  # type: ignore[arg-type]
                 else:
-                    yielded = self._context.run(coro.throw, exc)  # type: ignore[union-attr]
-            except StopIteration as stop:
-                exc = None
-                if self._sending:
-                    self._sending = False
-                    coro = self._coro = self._finish()
-                else:
-                    coro = self._coro = self._respond(stop.value)
-                if coro is None:
-                    return self._park()
-                continue
+                    try:
+                        done, yielded = False, self._context.run(coro.throw, exc)  # type: ignore[union-attr]
+                    except StopIteration as stop:
+                        done, yielded = True, stop.value
             except BaseException as err:  # noqa: BLE001 - cancelled (client gone, shutdown) or a bug of ours
                 self._coro = None
                 if not isinstance(err, asyncio.CancelledError):
@@ -789,6 +782,16 @@ class HttpToolsProtocol(Sender):
                 else:
                     self._abandon()
                 raise StopIteration from None
+            if done:
+                exc = None
+                if self._sending:
+                    self._sending = False
+                    coro = self._coro = self._finish()
+                else:
+                    coro = self._coro = self._respond(yielded)
+                if coro is None:
+                    return self._park()
+                continue
             return yielded
 
     def _park(self) -> Any:

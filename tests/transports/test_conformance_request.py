@@ -153,7 +153,14 @@ async def test_body_over_limit_is_413(served: Served, transport: str) -> None:
     async with served(echo_app(view)) as c:
         r = await post_unread(c, transport, b"x" * (1024 * 1024 + 1))
         assert r.status_code == 413
-        again = await c.get("/")  # the client recovers (on a new connection where the server closed it)
+        # the client recovers (on a new connection where the server closed it)
+        try:
+            again = await c.get("/")
+        except httpx.RemoteProtocolError:
+            if transport not in NO_LINGERING:
+                raise
+            # these do not say Connection: close, so the pool may reuse the connection they are closing
+            again = await c.get("/")
     assert again.status_code == 200
 
 

@@ -1,0 +1,9 @@
+# Declarations for the compiled build of application.py (the .py is the code and the pure twin).
+cimport cython
+
+from koa.context cimport Context
+from koa.response cimport Response
+
+
+@cython.locals(response=Response, headers=dict)
+cpdef respond(Context ctx)
