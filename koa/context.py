@@ -279,6 +279,46 @@ class Context:
     flush_headers = _method("response", "flush_headers")
 
 
+# -- releasing a finished request -----------------------------------------------------
+# ctx, ctx.request and ctx.response point at one another: left alone, every request is
+# garbage for the cycle collector, whose passes cost ~10% of a small request. When nothing
+# but koa holds them once the response is out, the transport unlinks them and they are
+# freed at once. Reference counts tell; what "nothing else" reads as is measured once.
+_UNHELD: tuple[int, int, int] | None = None
+
+
+def release(ctx: Context) -> bool:
+    """Unlink a finished request's ctx, request and response when only the caller holds `ctx`
+    (in one local variable) and nothing else holds any of the three. True when unlinked."""
+    unheld = _UNHELD or _calibrate()
+    if _held(ctx) != unheld:
+        return False  # kept by the app (a task, a closure, a cookie jar...): the collector's job
+    request = ctx.request
+    response = ctx.response
+    request.ctx = response.ctx = None  # type: ignore[assignment]
+    request.response = None  # type: ignore[assignment]
+    response.request = None  # type: ignore[assignment]
+    return True
+
+
+def _held(ctx: Context) -> tuple[int, int, int]:
+    return sys.getrefcount(ctx), sys.getrefcount(ctx.request), sys.getrefcount(ctx.response)
+
+
+def _probe(ctx: Context) -> tuple[int, int, int]:
+    return _held(ctx)  # called as release() calls _held()
+
+
+def _calibrate() -> tuple[int, int, int]:
+    global _UNHELD
+    from koa.request import Request
+    from koa.response import Response
+
+    ctx = Context(None, Request("GET", "/", []), Response())  # type: ignore[arg-type]  # held by this local only
+    _UNHELD = _probe(ctx)
+    return _UNHELD
+
+
 def _set(err: BaseException, name: str, value: Any) -> None:
     try:
         setattr(err, name, value)

@@ -1,5 +1,6 @@
 # Declarations that make the connection protocol a C type when compiled; the .py beside
 # this file is the code, and the pure-Python twin.
+from koa.context cimport Context
 from koa.request cimport Request
 from koa.transports._sending cimport Sender
 
@@ -81,6 +82,7 @@ cdef class HttpToolsProtocol(Sender):
     cdef public _Queued _into
     cdef public bint _into_nothing
     cdef public Request _request
+    cdef public Context _finished
     cdef public bint _ready
     cdef public object _queue
     cdef public object _expect_continue
@@ -91,5 +93,6 @@ cdef class HttpToolsProtocol(Sender):
     cdef public double _started
 
     cpdef _finish(self)
+    cpdef _release_finished(self)
     cpdef _run(self, coro)
     cpdef _begin(self)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from koa._speedups import send
+from koa.context import release
 from koa.transports import _http11
 from koa.transports._driver import TaskBody
 from koa.transports._sending import Sender
@@ -239,6 +240,7 @@ class HttpToolsProtocol(Sender):
         # the active request
         self._request: Request | None = None
         self._ctx: Context | None = None
+        self._finished: Context | None = None  # the ctx of the request just answered, until released
         self._ready = False  # the active request's head is in; run it after this read
         self._queue: deque[_Queued] | None = None
         self._keep_alive = True
@@ -732,6 +734,8 @@ class HttpToolsProtocol(Sender):
                     coro = self._finish()
                 else:
                     coro = self._respond(yielded)
+                if self._finished is not None:
+                    self._release_finished()
                 continue
             self._coro = coro
             self._handover = yielded
@@ -789,10 +793,17 @@ class HttpToolsProtocol(Sender):
                     coro = self._coro = self._finish()
                 else:
                     coro = self._coro = self._respond(yielded)
+                if self._finished is not None:
+                    self._release_finished()
                 if coro is None:
                     return self._park()
                 continue
             return yielded
+
+    def _release_finished(self) -> None:
+        ctx = self._finished
+        self._finished = None
+        release(ctx)  # type: ignore[arg-type]  # freed now rather than by the cycle collector, unless kept
 
     def _park(self) -> Any:
         if self._transport is None:
@@ -827,8 +838,11 @@ class HttpToolsProtocol(Sender):
             # a ctx kept past its response must not read the next request's body or write into
             # the next response: its channel is now a closed one
             request.channel = FINISHED
-        self._ctx = None
+            request = None
         self._request = None
+        # unlinked by _release_finished() once the caller's frames are gone (see koa.context.release)
+        self._finished = self._ctx
+        self._ctx = None
         if not self._keep_alive or self._must_close or not self._body_done or hub.closing:
             self._must_close = False
             self._close(linger=not self._body_done)
