@@ -104,7 +104,6 @@ class Request:
         url: str,
         raw_headers: list[tuple[bytes, bytes]],
         channel: Channel | None = None,
-        *,
         http_version: str = "1.1",
         scheme: str = "http",
         client: tuple[str, int] | None = None,

@@ -405,9 +405,9 @@ class HttpToolsProtocol(Sender):
             self._url.decode("latin-1"),
             headers or [],
             self,
-            http_version=version,
-            scheme=self._scheme,
-            client=self._client,
+            version,  # (positional: a class call with keywords builds a dict per request)
+            self._scheme,
+            self._client,
         )
         if flags & _CONNECTION and parser.should_upgrade():  # (CONNECT, the other upgrade, is refused above)
             # we do not switch protocols: answer over HTTP/1.1, then close. llhttp leaves the
