@@ -6,6 +6,7 @@ import sys
 import traceback
 from collections.abc import Mapping
 from operator import attrgetter
+from sys import getrefcount
 from typing import TYPE_CHECKING, Any
 
 from koa._status import MESSAGES
@@ -287,11 +288,13 @@ class Context:
 _UNHELD: tuple[int, int, int] | None = None
 
 
-def release(ctx: Context) -> bool:
+def release(ctx: Context, _probe: bool = False) -> Any:
     """Unlink a finished request's ctx, request and response when only the caller holds `ctx`
     (in one local variable) and nothing else holds any of the three. True when unlinked."""
-    unheld = _UNHELD or _calibrate()
-    if _held(ctx) != unheld:
+    held = getrefcount(ctx), getrefcount(ctx.request), getrefcount(ctx.response)
+    if _probe:
+        return held
+    if held != (_UNHELD or _calibrate()):
         return False  # kept by the app (a task, a closure, a cookie jar...): the collector's job
     request = ctx.request
     response = ctx.response
@@ -301,21 +304,13 @@ def release(ctx: Context) -> bool:
     return True
 
 
-def _held(ctx: Context) -> tuple[int, int, int]:
-    return sys.getrefcount(ctx), sys.getrefcount(ctx.request), sys.getrefcount(ctx.response)
-
-
-def _probe(ctx: Context) -> tuple[int, int, int]:
-    return _held(ctx)  # called as release() calls _held()
-
-
 def _calibrate() -> tuple[int, int, int]:
     global _UNHELD
     from koa.request import Request
     from koa.response import Response
 
     ctx = Context(None, Request("GET", "/", []), Response())  # type: ignore[arg-type]  # held by this local only
-    _UNHELD = _probe(ctx)
+    _UNHELD = release(ctx, True)  # as the transport calls it
     return _UNHELD
 
 

@@ -33,7 +33,10 @@ class Routes:
         found = tree.match(ctx.path) if tree is not None else None
         if found is None:
             # allowed_methods() looks at the routers that did not match, after the fact
-            missed = ctx.__dict__.setdefault("_koa_router_missed", [])
+            missed = getattr(ctx, "_koa_router_missed", None)
+            if missed is None:
+                missed = []
+                setattr(ctx, "_koa_router_missed", missed)  # noqa: B010 - (ctx is a C type when compiled)
             missed.append(router)
             return next()
         endpoint, ctx.params = found
@@ -54,7 +57,7 @@ def allowed_methods(
         await next()
         if ctx.status != 404:
             return
-        missed: list[Router] | None = ctx.__dict__.get("_koa_router_missed")
+        missed: list[Router] | None = getattr(ctx, "_koa_router_missed", None)
         if not missed:
             return
         allowed = _allowed(missed, ctx.path)
