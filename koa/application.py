@@ -13,7 +13,7 @@ from koa._status import EMPTY
 from koa.compose import compose, to_middleware
 from koa.context import Context, print_error
 from koa.request import Request
-from koa.response import BYTES, FILE, JSON, NONE, STREAM, TEXT, Response, encode_json
+from koa.response import BYTES, FILE, JSON, NONE, STREAM, TEXT, Response, encode_json, length_entry
 
 if TYPE_CHECKING:
     from koa.transports.server import Server
@@ -238,7 +238,7 @@ def respond(ctx: Context) -> Any:
         if response._explicit_null_body:
             headers.pop("content-type", None)
             headers.pop("transfer-encoding", None)
-            headers["content-length"] = ("Content-Length", "0")
+            headers["content-length"] = length_entry(0)
             return None
         if response.header_sent:
             return None
@@ -265,7 +265,7 @@ def respond(ctx: Context) -> Any:
     if "transfer-encoding" in headers:
         headers.pop("content-length", None)
     else:
-        headers["content-length"] = ("Content-Length", str(len(payload)))
+        headers["content-length"] = length_entry(len(payload))
     if ctx.request.method == "HEAD":
         return None
     return payload
