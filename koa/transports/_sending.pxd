@@ -13,7 +13,6 @@ cdef class Sender:
     cdef public object _transport
     cdef public object _loop
     cdef public Context _ctx
-    cdef public object _hub
     cdef public bint _keep_alive
     cdef public bint _version10
     cdef public bint _is_head
@@ -29,6 +28,7 @@ cdef class Sender:
     cdef public bint _silent_out
 
     cpdef _finish(self)
+    cpdef bint _server_closing(self)
 
     @cython.locals(headers=dict)
     cpdef _head(self, Response response, bint streaming)

@@ -49,7 +49,6 @@ class Sender:
     _closed: bool
     _write_paused: bool
     _drain_waiter: asyncio.Future[None] | None
-    _hub: Any
 
     def __init__(self) -> None:
         self._sending = False  # the active request's body is being streamed
@@ -58,6 +57,9 @@ class Sender:
         self._silent_out = False  # HEAD, 204, 304: a head and no body
 
     def _finish(self) -> Any: ...  # provided by the protocol
+
+    def _server_closing(self) -> bool:  # provided by the protocol: the server is shutting down
+        raise NotImplementedError
 
     # -- heads --------------------------------------------------------------------------------
     def _head(self, response: Response, streaming: bool) -> bytes:
@@ -70,7 +72,8 @@ class Sender:
             assert lines is not None
         status = response._status
         # after a 413 the body was not read (API.md: close)
-        if self._keep_alive and self._body_done and not self._must_close and status != 413 and not self._hub.closing:
+        if (self._keep_alive and self._body_done and not self._must_close and status != 413
+                and not self._server_closing()):
             close = False
             extra = _http11.KEEP_ALIVE if self._version10 else ""
         else:

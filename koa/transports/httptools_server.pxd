@@ -42,6 +42,7 @@ cdef class Hub:
 
 
 cdef class HttpToolsProtocol(Sender):
+    cdef public Hub _hub
     cdef public object _request_class
     cdef public object _create_context
     cdef public object _handle
@@ -93,6 +94,7 @@ cdef class HttpToolsProtocol(Sender):
     cdef public double _started
 
     cpdef _finish(self)
+    cpdef bint _server_closing(self)
     cpdef _release_finished(self)
     cpdef _run(self, coro)
     cpdef _begin(self)

@@ -800,6 +800,9 @@ class HttpToolsProtocol(Sender):
                 continue
             return yielded
 
+    def _server_closing(self) -> bool:
+        return self._hub.closing
+
     def _release_finished(self) -> None:
         ctx = self._finished
         self._finished = None
