@@ -21,15 +21,17 @@ A pattern reaches `add()` already parsed, as one entry per segment:
 
 Requests are matched on their raw path: segments are percent-decoded only when the path
 has a "%", and static text is compared case-insensitively unless the tree is sensitive.
-Only plain data lives in the tree (dicts, tuples, compiled patterns), so that a compiled
-class with the same two methods can take its place.
+A leaf is (payload, names, route): `match()` answers (payload, params), for the router's
+dispatch, and `find()` answers a `Match(route, params)`, for router.match(), without an
+intermediate tuple. Only plain data lives in the tree (dicts, tuples, compiled patterns), so
+that a compiled class with the same methods can take its place.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import EllipsisType
-from typing import Generic, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, overload
 from urllib.parse import unquote
 
 P = TypeVar("P")
@@ -43,6 +45,22 @@ def decode(text: str) -> str:
     except UnicodeDecodeError:
         return text
 
+
+class Match:
+    """What router.match() finds: the route (`.path`, `.name`, `.methods`) and its params."""
+
+    __slots__ = ("route", "params")
+
+    def __init__(self, route: Any, params: dict[str, str]) -> None:
+        self.route = route
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"Match({self.route!r}, {self.params!r})"
+
+
+Leaf: TypeAlias = "tuple[P, tuple[str, ...], Any]"
+"""(payload, parameter names, route): what a path that ends at a node finds."""
 
 _REGEX, _PARAM, _CATCH_ALL = 0, 1, 2
 _NO_REGEX: re.Pattern[str] = re.compile("(?!)")  # stands in the regex slot of the other kinds
@@ -59,8 +77,8 @@ class _Node(Generic[P]):
         # (kind, regex, child), in the order they are tried
         self.dynamic: tuple[tuple[int, re.Pattern[str], _Node[P]], ...] = ()
         self.only: _Node[P] | None = None  # the param child, when it is the only dynamic one
-        self.leaf: tuple[P, tuple[str, ...]] | None = None  # the path ends here
-        self.slash: tuple[P, tuple[str, ...]] | None = None  # the path ends here with a "/"
+        self.leaf: Leaf[P] | None = None  # the path ends here
+        self.slash: Leaf[P] | None = None  # the path ends here with a "/"
 
     def reorder(self) -> None:
         entries = [(_REGEX, *self.regexes[source]) for source in sorted(self.regexes)]
@@ -75,6 +93,8 @@ class _Node(Generic[P]):
 def _params(names: tuple[str, ...], values: list[str]) -> dict[str, str]:
     # perf: literals for the usual counts are several times faster than dict(zip())
     count = len(names)
+    if count > len(values):
+        count = len(values)  # as zip(): extra values or names are left out
     if count == 1:
         return {names[0]: values[0]}
     if count == 2:
@@ -84,23 +104,34 @@ def _params(names: tuple[str, ...], values: list[str]) -> dict[str, str]:
     return dict(zip(names, values, strict=False))
 
 
-class Tree(Generic[P]):
-    """Maps paths to payloads: add(segments, names, payload), match(path)."""
+def _width(segment: Segment) -> int:
+    """How many values a dynamic segment captures: a regex's groups, or 1."""
+    return segment.groups or 1 if isinstance(segment, re.Pattern) else 1
 
-    __slots__ = ("sensitive", "_root", "_static")
+
+class Tree(Generic[P]):
+    """Maps paths to payloads: add(segments, names, payload, route), match(path), find(path)."""
+
+    __slots__ = ("sensitive", "_root", "_static", "_width")
+
+    Match: TypeAlias = Match  # what find() returns, for the router without knowing which twin this is
 
     def __init__(self, sensitive: bool = False) -> None:
         self.sensitive = sensitive
         self._root: _Node[P] = _Node()
-        self._static: dict[str, P] = {}
+        self._static: dict[str, Leaf[P]] = {}
+        self._width = 0  # the most values a route captures (the compiled twin sizes buffers by it)
 
-    def add(self, segments: Sequence[Segment], names: Sequence[str], payload: P) -> None:
+    def add(self, segments: Sequence[Segment], names: Sequence[str], payload: P, route: Any = None) -> None:
         """Register `payload` (not None) at the paths that `segments` describe.
 
         `names` name the values captured by the dynamic segments, in order; values past
-        the last name are matched but not reported. Raises ValueError when a payload
-        already sits at the same position, or when a catch-all is not last.
+        the last name are matched but not reported. `route` is what find() reports as
+        `Match.route` (the payload when None). Raises ValueError when a payload already
+        sits at the same position, or when a catch-all is not last.
         """
+        # before any node is made: a refused route may leave nodes that a walk still visits
+        self._width = max(self._width, sum(_width(segment) for segment in segments if not isinstance(segment, str)))
         node = self._root
         slash = len(segments) > 0 and segments[-1] == ""  # a trailing "/": a leaf of its own
         last = len(segments) - 1
@@ -134,20 +165,44 @@ class Tree(Generic[P]):
             node = child
         if (node.slash if slash else node.leaf) is not None:
             raise ValueError("another route is already registered for the same paths")
+        leaf: Leaf[P] = (payload, tuple(names), payload if route is None else route)
         if slash:
-            node.slash = (payload, tuple(names))
+            node.slash = leaf
         else:
-            node.leaf = (payload, tuple(names))
+            node.leaf = leaf
         static = [segment for segment in segments if isinstance(segment, str)]
         if len(static) == len(segments):
             path = "/" + "/".join(static)
-            self._static[path if self.sensitive else path.lower()] = payload
+            self._static[path if self.sensitive else path.lower()] = leaf
 
     def match(self, path: str) -> tuple[P, dict[str, str]] | None:
         """The payload for `path` (raw, percent-encoded) and its decoded parameters, or None."""
-        payload = self._static.get(path)
-        if payload is not None:
-            return payload, {}
+        return self._walk(path, False)
+
+    def find(self, path: str) -> Match | None:
+        """match() as a Match: the route registered with the payload, and the parameters."""
+        return self._walk(path, True)
+
+    @staticmethod
+    def find_in(trees: Mapping[str, Tree[P]], path: str, method: str) -> Match | None:
+        """trees[method].find(path), the method upper-cased when it is not a key; None without a tree."""
+        tree = trees.get(method)
+        if tree is None:
+            tree = trees.get(method.upper())
+            if tree is None:
+                return None
+        return tree._walk(path, True)  # perf: tree.find(path), one call less
+
+    @overload
+    def _walk(self, path: str, as_match: Literal[False]) -> tuple[P, dict[str, str]] | None: ...
+    @overload
+    def _walk(self, path: str, as_match: Literal[True]) -> Match | None: ...
+
+    def _walk(self, path: str, as_match: bool) -> tuple[P, dict[str, str]] | Match | None:
+        """The matching itself: what match() returns, or find() when `as_match`."""
+        leaf = self._static.get(path)
+        if leaf is not None:
+            return Match(leaf[2], {}) if as_match else (leaf[0], {})
         segments = path.split("/")
         if segments[0]:
             return None  # not an absolute path ("*", "" ...)
@@ -192,12 +247,14 @@ class Tree(Generic[P]):
             else:
                 leaf = node.slash if slash else node.leaf
                 if leaf is not None:
-                    if not values:
-                        return leaf[0], {}
                     names = leaf[1]
-                    if len(names) == 1:  # perf: inline, the usual case
-                        return leaf[0], {names[0]: values[0]}
-                    return leaf[0], _params(names, values)
+                    if not values:
+                        params = {}
+                    elif len(names) == 1:  # perf: inline, the usual case
+                        params = {names[0]: values[0]}
+                    else:
+                        params = _params(names, values)
+                    return Match(leaf[2], params) if as_match else (leaf[0], params)
                 attempt = len(node.dynamic)  # nothing left to consume: dead end
             # the dynamic children of `node` for segments[index], from `attempt` on;
             # on a dead end, resume at the latest choice point
@@ -234,7 +291,8 @@ class Tree(Generic[P]):
                         leaf = child.leaf
                         assert leaf is not None, "a catch-all node always ends a route"
                         values.append(rest)
-                        return leaf[0], _params(leaf[1], values)
+                        params = _params(leaf[1], values)
+                        return Match(leaf[2], params) if as_match else (leaf[0], params)
                     node = child
                     index += 1
                     break

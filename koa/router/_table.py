@@ -108,7 +108,8 @@ def build(
             if handler is None:
                 handler = chains[key] = _chain(members, uses, params, guards)
             index, first, variant = members[0]
-            tree.add(variant.segments, variant.names, Endpoint(handler, first, (index, first.methods.index(method))))
+            endpoint = Endpoint(handler, first, (index, first.methods.index(method)))
+            tree.add(variant.segments, variant.names, endpoint, first)  # find() reports `first`
         trees[method] = tree
     return trees
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from koa._speedups import Tree
 from koa.compose import to_middleware
 from koa.router._dispatch import Routes, allowed_methods
 from koa.router._table import Endpoint, ParamFn, ParamHook, build
@@ -13,7 +14,6 @@ from koa.router.layer import METHODS, Layer
 from koa.router.pattern import Pattern, Shape
 
 if TYPE_CHECKING:
-    from koa._speedups import Tree
     from koa.context import Context
     from koa.types import AnyMiddleware, Middleware, Next
 
@@ -26,18 +26,12 @@ Leaves = dict[tuple[str, Shape], tuple[Layer, tuple[str, ...]]]
 DEFAULT_METHODS = ("HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE")
 _hook_seq = itertools.count()
 
+Match = Tree.Match
+"""What router.match() finds: the route (`.path`, `.name`, `.methods`) and its params.
 
-class Match:
-    """What router.match() finds: the route (`.path`, `.name`, `.methods`) and its params."""
-
-    __slots__ = ("route", "params")
-
-    def __init__(self, route: Layer, params: dict[str, str]) -> None:
-        self.route = route
-        self.params = params
-
-    def __repr__(self) -> str:
-        return f"Match({self.route!r}, {self.params!r})"
+The tree's own class, so that the (compiled) tree makes it in one step.
+"""
+_find_in = Tree.find_in
 
 
 class _BoundVerb:
@@ -250,13 +244,8 @@ class Router:
         trees = self._trees
         if trees is None:
             trees = self._build()
-        tree = trees.get(method)
-        if tree is None:
-            tree = trees.get(method.upper())
-            if tree is None:
-                return None
-        found = tree.match(path)
-        return None if found is None else Match(found[0].route, found[1])
+        # perf: one call into the tree, which picks the method's tree and makes the Match
+        return _find_in(trees, path, method)
 
     def match_host(self, hostname: str | None) -> bool:
         """@koa/router's router.matchHost(), against ctx.hostname (no port)."""

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from koa.router import METHODS, Layer, Router
+from koa.router import METHODS, Layer, Match, Router
 
 
 async def handler(ctx: Any, next: Any) -> None:
@@ -80,6 +80,26 @@ def test_match_returns_route_and_params() -> None:
     assert (found.route.path, found.route.name, found.route.methods) == ("/users/:id", "show", ["HEAD", "GET"])
     assert router.match("/users/1", "POST") is None
     assert router.match("/nope", "GET") is None
+
+
+def test_match_object_and_method_lookup() -> None:
+    router = Router()
+    router.get("show", "/users/:id", handler).post("/users", handler)
+    found = router.match("/users/7", "GET")
+    assert isinstance(found, Match)
+    assert found.route is router.stack[0]
+    assert repr(found) == f"Match({router.stack[0]!r}, {{'id': '7'}})"
+    assert router.match("/users/7", "get") is not None  # a method that is no key is upper-cased
+    assert router.match("/users/7", "HEAD") is not None  # GET routes answer HEAD
+    assert router.match("/users", "POST").route is router.stack[1]  # type: ignore[union-attr]
+    assert router.match("/users", "PUT") is None
+    # a new match each time, with its own params
+    assert router.match("/users/7", "GET") is not found
+    found.params["id"] = "changed"
+    assert router.match("/users/7", "GET").params == {"id": "7"}  # type: ignore[union-attr]
+    # routes added later are matched (the lookup table is rebuilt)
+    router.get("/later/:x", handler)
+    assert router.match("/later/1", "GET").params == {"x": "1"}  # type: ignore[union-attr]
 
 
 def test_priority_is_independent_of_registration_order() -> None:
