@@ -5,7 +5,7 @@ from koa.response cimport Response
 
 
 @cython.locals(headers=dict)
-cpdef head_lines(Response response)
+cpdef head(Response response, extra)
 
 @cython.locals(headers=dict)
-cpdef _build_lines(Response response)
+cpdef _build(Response response, extra)

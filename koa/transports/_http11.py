@@ -3,7 +3,7 @@
 A head is built as one `str` (names as the app set them, values already checked by
 `ctx.set()`) and encoded to Latin-1 once. Before it is handed out, its line breaks are
 counted: a CR or LF that reached a value without going through `ctx.set()` makes
-`build_head()` raise `ValueError` instead of splitting the response.
+`head()` raise `ValueError` instead of splitting the response.
 """
 from __future__ import annotations
 
@@ -27,11 +27,10 @@ LAST_CHUNK = b"0\r\n\r\n"
 
 _date_line = ""
 _date_second = -1
-# perf: the head lines of recent responses, keyed by status, reason and header values (see head_lines)
+# perf: the heads of recent responses, keyed by status, reason, the server's lines and header
+# values (see head()); emptied when the Date line changes
 HEAD_CACHE_SIZE = 1024
-_heads: dict[tuple[Any, ...], bytes | None] = {}
-_tails: dict[str, bytes] = {}  # Date line + the server's lines + blank line, for the current second
-_MISSING: Any = object()
+_heads: dict[tuple[Any, ...], bytes] = {}
 
 
 def refresh_date() -> None:
@@ -42,7 +41,7 @@ def refresh_date() -> None:
     if second != _date_second:
         _date_second = second
         _date_line = f"Date: {formatdate(now, usegmt=True)}\r\n"
-        _tails.clear()
+        _heads.clear()
 
 
 def date_line() -> str:
@@ -60,31 +59,30 @@ def status_line(status: int, message: str | None) -> str:
     return f"HTTP/1.1 {status} {message}\r\n"
 
 
-def head_lines(response: Response) -> bytes | None:
-    """The status line and the app's header lines, encoded and checked; None when the headers hold
-    Connection or Transfer-Encoding (the server decides those: it takes them out, then asks again).
+def head(response: Response, extra: str) -> bytes:
+    """The whole head of `response`: status line, the app's header lines, Date, the server's
+    `extra` lines (CRLF-terminated) and the blank line. The caller has taken Connection and
+    Transfer-Encoding out of the headers: the framing is the server's.
 
-    perf: most responses repeat the same few heads, so the result is cached by status, reason
-    and header values; what is cached was checked for CR and LF when it was built.
+    perf: most responses repeat the same few heads, so heads are cached by status, reason,
+    `extra` and header values until the Date changes; what is cached was checked for CR and LF.
     """
     headers = response._headers
     try:
-        key = (response._status, response._message, *headers.values())
-        lines = _heads.get(key, _MISSING)
+        key = (response._status, response._message, extra, *headers.values())
+        data = _heads.get(key)
     except TypeError:  # a list value (several lines of one header): not cached
-        return _build_lines(response)
-    if lines is _MISSING:
-        lines = _build_lines(response)
+        return _build(response, extra)
+    if data is None:
+        data = _build(response, extra)
         if len(_heads) >= HEAD_CACHE_SIZE:
             _heads.clear()
-        _heads[key] = lines
-    return lines  # type: ignore[no-any-return]
+        _heads[key] = data
+    return data
 
 
-def _build_lines(response: Response) -> bytes | None:
+def _build(response: Response, extra: str) -> bytes:
     headers = response._headers
-    if "connection" in headers or "transfer-encoding" in headers:
-        return None
     message = response._message
     if message is None:
         head = STATUS_LINES.get(response._status) or status_line(response._status, None)
@@ -102,27 +100,7 @@ def _build_lines(response: Response) -> bytes | None:
     # never a raw CR or LF inside a line: a value that bypassed ctx.set()'s check stops here
     if data.count(b"\n") != lines or data.count(b"\r") != lines:
         raise ValueError("a response header contains CR or LF")
-    return data
-
-
-def head_tail(extra: str) -> bytes:
-    """The end of a head: the Date line, `extra` (the server's own lines, CRLF-terminated), the blank line."""
-    tail = _tails.get(extra)
-    if tail is None:
-        tail = _tails[extra] = (_date_line + extra + "\r\n").encode("latin-1")
-    return tail
-
-
-def build_head(response: Response, extra: str) -> bytes:
-    """The whole head of `response` with the server's `extra` lines (Connection and
-    Transfer-Encoding of the app's are dropped: the framing is the server's)."""
-    lines = head_lines(response)
-    if lines is None:
-        response._headers.pop("connection", None)
-        response._headers.pop("transfer-encoding", None)
-        lines = head_lines(response)
-        assert lines is not None
-    return lines + head_tail(extra)
+    return data + (_date_line + extra + "\r\n").encode("latin-1")
 
 
 def error_response(status: int) -> bytes:
@@ -144,5 +122,5 @@ refresh_date()
 
 __all__ = [
     "CHUNKED", "CLOSE", "CONTINUE", "KEEP_ALIVE", "LAST_CHUNK", "STATUS_LINES",
-    "build_head", "chunk", "date_line", "error_response", "head_lines", "head_tail", "refresh_date", "status_line",
+    "chunk", "date_line", "error_response", "head", "refresh_date", "status_line",
 ]

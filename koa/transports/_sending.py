@@ -64,12 +64,9 @@ class Sender:
     # -- heads --------------------------------------------------------------------------------
     def _head(self, response: Response, streaming: bool) -> bytes:
         """The head of `response`, with the server's Connection (and framing, when streaming) lines."""
-        lines = _http11.head_lines(response)
         headers = response._headers
-        if lines is None:
+        if "connection" in headers or "transfer-encoding" in headers:
             self._take_framing_headers(headers)
-            lines = _http11.head_lines(response)
-            assert lines is not None
         status = response._status
         # after a 413 the body was not read (API.md: close)
         if (self._keep_alive and self._body_done and not self._must_close and status != 413
@@ -94,7 +91,7 @@ class Sender:
                 else:
                     self._chunked_out = True
                     extra += _http11.CHUNKED
-        return lines + _http11.head_tail(extra)
+        return _http11.head(response, extra)
 
     def _take_framing_headers(self, headers: dict[str, tuple[str, str | list[str]]]) -> None:
         # the framing is ours: the app's Transfer-Encoding goes, its Connection: close is honoured
