@@ -52,6 +52,7 @@ docs: $(STAMP)
 bench-micro: build
 	$(PY) -m pytest benchmarks -q -p no:cacheprovider --benchmark-columns=min,median,ops --benchmark-sort=name \
 		--benchmark-min-time=0.01 --benchmark-max-time=0.2
+	$(PY) benchmarks/breakdown.py --rounds 3 -n 10000
 
 FUZZ_EXAMPLES ?= 5000
 FUZZ_SECONDS ?= 60

@@ -430,8 +430,14 @@ def main(argv: list[str] | None = None) -> int:
         drew = chart(rows, servers, scenario_names, tools[0], png)
         if not drew:
             log("no chart: matplotlib is not importable here (run with benchmarks/.peers-venv/bin/python)")
+        breakdown = None
+        if "koa" in servers:
+            out = subprocess.run([args.koa_python, str(BENCH_DIR / "breakdown.py")], capture_output=True, text=True)
+            breakdown = out.stdout.strip() if out.returncode == 0 else None
+            if breakdown is None:
+                log(f"no breakdown: benchmarks/breakdown.py failed: {out.stderr.strip()[-300:]}")
         (docs / "benchmarks.md").write_text(
-            document(rows, meta, servers, scenario_names, tools, png.name if drew else None) + "\n")
+            document(rows, meta, servers, scenario_names, tools, png.name if drew else None, breakdown) + "\n")
         log(f"wrote {docs / 'benchmarks.md'}" + (f" and {png}" if drew else ""))
     if args.suggest_floors is not None:
         runs = data["runs"] if args.from_json else runs
