@@ -6,8 +6,8 @@ Two kinds of compiled code live here:
 - the hot core modules in `CORE`, compiled from their own `.py` with the `.pxd` beside
   each (which makes their classes C types). The extension module sits next to the
   source and shadows it; `SourceFinder` below makes the import system take the `.py`
-  instead when `KOA_NO_EXTENSIONS=1`, or when the `.py` is newer than its build (a
-  stale build would run old code).
+  instead when `KOA_NO_EXTENSIONS=1`, or, in a source checkout, when the `.py` is newer
+  than its build (a stale build would run old code).
 
 `koa.__speedups__` / `USING_EXTENSIONS` say whether the compiled twins are in use;
 `compiled_modules()` lists the modules that really came from extensions.
@@ -25,6 +25,10 @@ NO_EXTENSIONS = (
     or sys.implementation.name != "cpython"
 )
 USING_EXTENSIONS = False
+
+# a source checkout (setup.py beside the package), where a build can fall behind an edited source;
+# not an installed wheel, whose files all get the time they were unpacked at
+SOURCE_TREE = os.path.exists(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "setup.py"))
 
 # compiled from their own source (see setup.py); imported only after koa/__init__ imports this
 CORE = (
@@ -50,8 +54,8 @@ class SourceFinder:
         source = os.path.join(directory, leaf + ".py")
         if not NO_EXTENSIONS:
             built = _built(directory, leaf)
-            if built is None:
-                return None  # nothing built: the default machinery finds the source anyway
+            if built is None or not SOURCE_TREE:
+                return None  # the default machinery finds the build, or the source when there is none
             try:
                 stale = os.stat(source).st_mtime > os.stat(built).st_mtime
             except OSError:
