@@ -111,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="on SIGINT/SIGTERM, how long requests in flight may take (default 10)")
     serve.add_argument("--keep-alive-timeout", type=float, metavar="SECONDS", help="server option (default 5)")
     serve.add_argument("--header-timeout", type=float, metavar="SECONDS", help="server option (default 10)")
+    serve.add_argument("--body-timeout", type=float, metavar="SECONDS", help="server option (default 30)")
     serve.add_argument("--max-body-size", type=int, metavar="BYTES", help="server option (default 1 MiB)")
     serve.add_argument("--backlog", type=int, help="server option (default 2048)")
     return parser
@@ -118,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> ServeConfig:
     options: dict[str, Any] = {}
-    for name in ("keep_alive_timeout", "header_timeout", "max_body_size", "backlog"):
+    for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "max_body_size", "backlog"):
         value = getattr(args, name)
         if value is not None:
             options[name] = value

@@ -34,7 +34,7 @@ from koa.application import DEFAULT_MAX_BODY_SIZE, respond
 from koa.errors import HttpError
 from koa.transports._aiohttp_protocol import KoaStreamResponse, KoaWebServer, PrefilledResponse
 from koa.transports.channel import ClientDisconnected
-from koa.transports.options import ServerOptions
+from koa.transports.options import DEFAULTS, ServerOptions
 
 if TYPE_CHECKING:
     from koa.application import Koa
@@ -50,11 +50,12 @@ FILE_CHUNK = 64 * 1024
 class AiohttpChannel:
     """The Channel of one request served by aiohttp (see koa.transports.channel)."""
 
-    __slots__ = ("_request", "_content", "_continue", "_head_task", "response", "discarded", "socket")
+    __slots__ = ("_request", "_content", "_continue", "_head_task", "_body_timeout", "response", "discarded", "socket")
 
-    def __init__(self, request: BaseRequest) -> None:
+    def __init__(self, request: BaseRequest, body_timeout: float = DEFAULTS["body_timeout"]) -> None:
         self._request = request
         self._content = request.content
+        self._body_timeout = body_timeout
         # aiohttp's low-level server leaves `Expect: 100-continue` to the handler
         self._continue = (
             request.version[:2] == (1, 1) and request.headers.get("Expect", "").lower() == "100-continue"
@@ -77,7 +78,11 @@ class AiohttpChannel:
                 if transport is not None and not transport.is_closing():
                     transport.write(_CONTINUE)
         try:
-            return await self._content.readany()
+            async with asyncio.timeout(self._body_timeout):  # the wait for the body's next bytes
+                return await self._content.readany()
+        except TimeoutError:
+            self.discarded = True  # the body's end is unknown: close after the response
+            raise HttpError(408, "the request body stopped arriving") from None
         except (BadHttpMessage, web_protocol.RequestPayloadError) as exc:
             self.discarded = True
             raise HttpError(400, "invalid request body") from exc
@@ -198,14 +203,16 @@ def _check(request: BaseRequest) -> int:
     return 0
 
 
-def make_handler(app: Koa) -> Callable[[BaseRequest], Awaitable[StreamResponse]]:
+def make_handler(
+    app: Koa, body_timeout: float = DEFAULTS["body_timeout"]
+) -> Callable[[BaseRequest], Awaitable[StreamResponse]]:
     """The aiohttp request handler that runs `app` on each request."""
 
     async def handler(request: BaseRequest) -> StreamResponse:
         status = _check(request)
         if status:
             return PrefilledResponse(status, MESSAGES[status])
-        channel = AiohttpChannel(request)
+        channel = AiohttpChannel(request, body_timeout)
         transport = request.transport
         peer = transport.get_extra_info("peername") if transport is not None else None
         tls = transport is not None and transport.get_extra_info("sslcontext") is not None
@@ -373,7 +380,7 @@ async def create_aiohttp_server(
     await app.startup()
     limit = options.max_header_size
     web = KoaWebServer(
-        make_handler(app),
+        make_handler(app, options.body_timeout),
         header_timeout=options.header_timeout,
         keepalive_timeout=options.keep_alive_timeout,
         # the request target, then each header line; one less on headers so a

@@ -30,6 +30,7 @@ cdef class Hub:
     cdef public Py_ssize_t max_headers
     cdef public object keep_alive_timeout
     cdef public object header_timeout
+    cdef public object body_timeout
     cdef public object access_log
     cdef public set connections
     cdef public double now
@@ -91,6 +92,7 @@ cdef class HttpToolsProtocol(Sender):
     cdef public Py_ssize_t _body_size
     cdef public int _body_error
     cdef public object _body_waiter
+    cdef public double _body_since
     cdef public double _started
 
     cpdef _finish(self)

@@ -15,7 +15,8 @@ Everything llhttp leaves to the server is checked here (see tests/server/test_fr
 Host on HTTP/1.1, versions other than 1.0/1.1, CONNECT, transfer codings other than one
 final `chunked` (501 for an unknown coding), chunk extensions over 4 KiB, the size of the
 head (414/431), the number of headers (431), `header_timeout` from a request's first byte
-(408), `keep_alive_timeout`. A refused request gets a short response and the connection
+(408), `keep_alive_timeout`; and `body_timeout` while the app waits for more of a body (408).
+A refused request gets a short response and the connection
 is closed; nothing of it reaches the app.
 """
 from __future__ import annotations
@@ -77,6 +78,12 @@ class InvalidBody(ConnectionError):
     expose = True
 
 
+class BodyTimeout(InvalidBody):
+    """The client sent no more of the request body for `body_timeout` seconds while the app read it."""
+
+    status = 408
+
+
 class _Refused(Exception):
     """Raised from a parser callback to stop parsing; the status is in `protocol._error`."""
 
@@ -117,11 +124,13 @@ class Hub:
         self.max_headers = options.max_headers
         self.keep_alive_timeout = options.keep_alive_timeout
         self.header_timeout = options.header_timeout
+        self.body_timeout = options.body_timeout
         self.access_log = options.access_logger
         self.connections: set[HttpToolsProtocol] = set()
         self.now = loop.time()
         self.closing = False  # shutting down: finish what is in flight, then close
-        self.interval = max(0.01, min(1.0, self.keep_alive_timeout / 10, self.header_timeout / 10))
+        self.interval = max(0.01, min(
+            1.0, self.keep_alive_timeout / 10, self.header_timeout / 10, self.body_timeout / 10))
         self.starting: asyncio.Future[None] | None = None  # the app's startup, when a request must wait for it
         self.startup_task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -252,6 +261,7 @@ class HttpToolsProtocol(Sender):
         self._body_done = False
         self._body_error = 0
         self._body_waiter: asyncio.Future[None] | None = None
+        self._body_since = 0.0  # when the app began waiting for more of the body
         self._must_close = False
         self._started = 0.0
         Sender.__init__(self)
@@ -606,6 +616,9 @@ class HttpToolsProtocol(Sender):
             if self._linger_until and now >= self._linger_until and self._transport is not None:
                 self._transport.close()
             return
+        if self._body_waiter is not None and now - self._body_since >= self._hub.body_timeout:
+            self._body_timed_out()
+            return
         if self._request is not None or self._queue:
             return
         since = self._head_since
@@ -615,6 +628,14 @@ class HttpToolsProtocol(Sender):
                 self._write_error(408)
         elif now - self._idle_since >= self._hub.keep_alive_timeout:
             self._close()
+
+    def _body_timed_out(self) -> None:
+        # the app waits for body bytes that do not come: its read fails (408), and the
+        # connection closes after the response, since the body's end is unknown
+        self._body_error = 408
+        self._must_close = True
+        self._pause_reading()
+        self._wake_body()
 
     def close_if_idle(self) -> None:
         if self._request is None and not self._queue:
@@ -680,6 +701,8 @@ class HttpToolsProtocol(Sender):
             if self._body_done:
                 return b""
             if self._body_error:
+                if self._body_error == 408:
+                    raise BodyTimeout("the request body stopped arriving")
                 raise InvalidBody("the request body is malformed")
             if self._transport is None:
                 raise ClientDisconnected("client disconnected while sending the body")
@@ -689,6 +712,7 @@ class HttpToolsProtocol(Sender):
                     self._transport.write(_http11.CONTINUE)
             if self._reading_paused:
                 self._resume_reading()
+            self._body_since = self._hub.now  # body_timeout counts from here (see check_timeouts)
             waiter = self._body_waiter = self._loop.create_future()
             await waiter
 
@@ -966,4 +990,4 @@ def _status_of(exc: HttpParserError, te: bytes) -> int:
     return 400
 
 
-__all__ = ["Hub", "HttpToolsProtocol", "InvalidBody"]
+__all__ = ["BodyTimeout", "Hub", "HttpToolsProtocol", "InvalidBody"]

@@ -21,6 +21,7 @@ class ServerOptions:
 
     keep_alive_timeout: float = 5.0  # seconds a connection may idle between requests
     header_timeout: float = 10.0  # seconds for a request head to arrive, from its first byte: 408
+    body_timeout: float = 30.0  # seconds a read of the request body waits for its next bytes: 408
     max_header_size: int = 16 * KIB  # request line + headers: 414 / 431 past it
     max_headers: int = 100  # 431 past it
     max_body_size: int = MIB  # buffered reads (read(), json(), ...): 413 past it
@@ -30,7 +31,7 @@ class ServerOptions:
     access_log: bool | logging.Logger = False  # True: the "koa.access" logger
 
     def __post_init__(self) -> None:
-        for name in ("keep_alive_timeout", "header_timeout"):
+        for name in ("keep_alive_timeout", "header_timeout", "body_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"server option {name} must be a number of seconds, got {value!r}")

@@ -149,7 +149,8 @@ async def test_async_with_shuts_down() -> None:
 
 def test_options_defaults_are_the_contracts() -> None:
     assert DEFAULTS == {
-        "keep_alive_timeout": 5.0, "header_timeout": 10.0, "max_header_size": 16 * 1024, "max_headers": 100,
+        "keep_alive_timeout": 5.0, "header_timeout": 10.0, "body_timeout": 30.0, "max_header_size": 16 * 1024,
+        "max_headers": 100,
         "max_body_size": 1024 * 1024, "backlog": 2048, "reuse_port": False, "ssl": None, "access_log": False,
     }
 
@@ -160,6 +161,8 @@ def test_options_defaults_are_the_contracts() -> None:
     ({"keep_alive_timeout": "5"}, TypeError),
     ({"header_timeout": -1}, ValueError),
     ({"header_timeout": True}, TypeError),
+    ({"body_timeout": 0}, ValueError),
+    ({"body_timeout": "30"}, TypeError),
     ({"max_header_size": 10}, ValueError),
     ({"max_header_size": 1.5}, TypeError),
     ({"max_headers": 0}, ValueError),

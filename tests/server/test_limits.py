@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from koa.context import Context
 from server._wire import exchange, is_closed
 from server.conftest import Recorder, Start, app_with
@@ -128,6 +130,33 @@ async def test_header_timeout_counts_from_the_first_byte(start: Start) -> None:
     assert reply.closed
     assert 0.4 <= took < 2.0
     assert app.seen == []
+
+
+@pytest.mark.parametrize("transport", ["httptools", "aiohttp"])
+async def test_body_timeout_when_the_body_stops(transport: str) -> None:
+    app = Recorder()
+    server = await app.create_server("127.0.0.1", 0, transport=transport, body_timeout=0.3)
+    try:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        # 3 of the 10 promised bytes, then nothing: the app's read must not wait forever
+        steps = [(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", 0.0)]
+        reply = await exchange(server.port, steps, timeout=5)
+        took = loop.time() - began
+        assert reply.statuses == [408]
+        assert reply.closed
+        assert 0.25 <= took < 3.0
+    finally:
+        await server.shutdown(1.0)
+
+
+async def test_a_body_trickling_within_body_timeout_is_read(start: Start) -> None:
+    server = await start(Recorder(), body_timeout=0.5)
+    steps = [(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n", 0.0)]
+    steps += [(b"a", 0.2) for _ in range(4)]  # 0.8 s in all, never 0.5 s without a byte
+    reply = await exchange(server.port, steps, responses=1, timeout=5)
+    assert reply.statuses == [200]
+    assert reply.responses[0].body == b"ok POST / 4"
 
 
 async def test_a_head_arriving_in_time_is_served(start: Start) -> None:
