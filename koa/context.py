@@ -284,7 +284,10 @@ class Context:
 # ctx, ctx.request and ctx.response point at one another: left alone, every request is
 # garbage for the cycle collector, whose passes cost ~10% of a small request. When nothing
 # but koa holds them once the response is out, the transport unlinks them and they are
-# freed at once. Reference counts tell; what "nothing else" reads as is measured once.
+# freed at once. Reference counts tell; what "nothing else" reads as is measured once, by
+# _calibrate() calling release() the way the transport does: keep release() a plain `def`
+# called through Python (a cpdef in context.pxd would give the two calls different counts;
+# tests/server/test_release.py catches that, and a kept ctx staying whole).
 _UNHELD: tuple[int, int, int] | None = None
 
 
