@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("koa.server")
 
+_lower = bytes.lower  # perf: called per header, without a method lookup each time
 _NOTHING: Any = object()  # no handover pending (None is a valid thing for a coroutine to yield)
 
 # request-head flags, set by on_header
@@ -353,7 +354,7 @@ class HttpToolsProtocol(Sender):
         if headers is None:
             self._trailer(name, value)
             return
-        name = name.lower()
+        name = _lower(name)
         headers.append((name, value))
         size = self._head_size = self._head_size + len(name) + len(value) + 4
         if size > self._max_head:  # (the number of headers, bounded by this, is checked once complete)
