@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
 import os
 import subprocess
@@ -135,7 +136,7 @@ def measure(rounds: int, n: int) -> dict[str, Any]:
         def _begin(self) -> Any:
             if self.context:
                 self._ctx = self._create_context(self._request)  # type: ignore[arg-type]
-                self._context = __import__("contextvars").copy_context()
+                self._context = contextvars.copy_context()
             return None
 
         def _run(self, coro: Any) -> None:

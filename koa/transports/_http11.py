@@ -44,11 +44,6 @@ def refresh_date() -> None:
         _heads.clear()
 
 
-def date_line() -> str:
-    """The cached `Date: ...` line, CRLF included."""
-    return _date_line
-
-
 def status_line(status: int, message: str | None) -> str:
     """`HTTP/1.1 <status> <reason>` with CRLF; `message` is a custom reason phrase or None."""
     if message is None:
@@ -122,5 +117,5 @@ refresh_date()
 
 __all__ = [
     "CHUNKED", "CLOSE", "CONTINUE", "KEEP_ALIVE", "LAST_CHUNK", "STATUS_LINES",
-    "chunk", "date_line", "error_response", "head", "refresh_date", "status_line",
+    "chunk", "error_response", "head", "refresh_date", "status_line",
 ]

@@ -17,7 +17,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from koa.application import respond
-from koa.response import FILE, NONE
+from koa.response import FILE, NONE, length_entry
 from koa.transports import _http11
 from koa.transports.channel import ClientDisconnected
 
@@ -184,7 +184,7 @@ class Sender:
             return
         if self._chunked_out:
             if len(data) <= SMALL_FILE:
-                transport.write(b"%x\r\n%b\r\n" % (len(data), data))
+                transport.write(_http11.chunk(data))
             else:
                 transport.writelines((b"%x\r\n" % len(data), data, b"\r\n"))
             return
@@ -303,7 +303,7 @@ class Sender:
         if fd >= 0 and length is not None and length <= SMALL_FILE and not response.header_sent:
             data = os.pread(fd, length, offset) if length else b""
             if len(data) != length:  # the file changed under us: say what we send
-                response._headers["content-length"] = ("Content-Length", str(len(data)))
+                response._headers["content-length"] = length_entry(len(data))
             head = self._head(response, False)
             transport.write(head if self._is_head else head + data)
             return
