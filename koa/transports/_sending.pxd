@@ -26,6 +26,12 @@ cdef class Sender:
     cdef public bint _chunked_out
     cdef public object _out_left
     cdef public bint _silent_out
+    cdef public object _out
+    cdef public bint _out_queued
+    cdef public list _out_pending
+
+    cdef _defer(self, bytes data)
+    cdef _flush_out(self)
 
     cpdef _finish(self)
     cpdef bint _server_closing(self)
@@ -35,3 +41,7 @@ cdef class Sender:
 
     @cython.locals(ctx=Context, response=Response)
     cpdef _respond(self, payload)
+
+
+@cython.locals(conn=Sender, i=Py_ssize_t, count=Py_ssize_t)
+cpdef flush_deferred(list pending)

@@ -55,6 +55,10 @@ class Sender:
         self._chunked_out = False
         self._out_left = -1  # bytes the sent Content-Length still promises (-1: not counting)
         self._silent_out = False  # HEAD, 204, 304: a head and no body
+        # a whole small response waits here for the end of the loop's pass (see _defer)
+        self._out: bytes | None = None
+        self._out_queued = False
+        self._out_pending: list[Sender] = []  # shared by the server's connections (the hub's)
 
     def _finish(self) -> Any: ...  # provided by the protocol
 
@@ -111,6 +115,34 @@ class Sender:
         response.header_sent = True
         transport.write(head)
 
+    # -- deferred writes ------------------------------------------------------------------------
+    def _defer(self, data: bytes) -> None:
+        """Write `data` at the end of this pass of the event loop, with the other connections' answers.
+
+        Answers written in one burst wake a client waiting on them once, not once each: on one
+        host (a proxy, a load generator) that wake-up costs the writer more than the write does.
+        Order is kept by flushing before anything else is written or the connection closed.
+        """
+        out = self._out
+        if out is None:
+            self._out = data
+            if not self._out_queued:
+                self._out_queued = True
+                pending = self._out_pending
+                if not pending:
+                    self._loop.call_soon(flush_deferred, pending)
+                pending.append(self)
+        else:
+            self._out = out + data
+
+    def _flush_out(self) -> None:
+        out = self._out
+        if out is not None:
+            self._out = None
+            transport = self._transport
+            if transport is not None:
+                transport.write(out)
+
     # -- settling a response --------------------------------------------------------------------
     def _respond(self, payload: Any) -> Any:
         """Write what `app.handle()` returned; the coroutine still to run for a streamed body, or what _finish gives."""
@@ -137,9 +169,9 @@ class Sender:
                 except ValueError as err:  # a CR or LF got past ctx.set(): a 500 instead
                     head, payload = self._head_of_error(ctx, err)
                 if payload is None or self._is_head:
-                    transport.write(head)
+                    self._defer(head)
                 elif len(payload) <= SMALL_FILE:
-                    transport.write(head + payload)
+                    self._defer(head + payload)
                 else:
                     transport.writelines((head, payload))
                 return self._finish()
@@ -404,6 +436,18 @@ class Sender:
             if self._transport is not None:
                 transport.set_write_buffer_limits()
         return sent
+
+
+def flush_deferred(pending: list[Sender]) -> None:
+    """Write what the connections in `pending` deferred (called once per pass of the loop)."""
+    count = len(pending)
+    for i in range(count):
+        conn = pending[i]
+        conn._out_queued = False
+        conn._flush_out()
+    del pending[:count]
+    if pending:  # deferred while flushing (not expected): the next pass writes them
+        pending[0]._loop.call_soon(flush_deferred, pending)
 
 
 def _file_info(f: Any) -> tuple[int, int | None, int]:

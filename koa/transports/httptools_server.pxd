@@ -40,6 +40,7 @@ cdef class Hub:
     cdef public object startup_task
     cdef public object _timer
     cdef public object _empty
+    cdef public list deferred
 
 
 cdef class HttpToolsProtocol(Sender):

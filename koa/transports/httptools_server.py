@@ -136,6 +136,7 @@ class Hub:
         self.startup_task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._empty: asyncio.Event | None = None
+        self.deferred: list[HttpToolsProtocol] = []  # connections with an answer to write (Sender._defer)
 
     def protocol(self) -> HttpToolsProtocol:
         """The protocol factory handed to `loop.create_server()`."""
@@ -266,6 +267,7 @@ class HttpToolsProtocol(Sender):
         self._must_close = False
         self._started = 0.0
         Sender.__init__(self)
+        self._out_pending = hub.deferred
 
     # -- asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -283,6 +285,7 @@ class HttpToolsProtocol(Sender):
             self._close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._out = None
         self._closed = True
         self.writable = False
         self._transport = None
@@ -585,6 +588,7 @@ class HttpToolsProtocol(Sender):
         self._parser = _Dead()
 
     def _write_error(self, status: int) -> None:
+        self._flush_out()
         transport = self._transport
         if transport is not None and not self._closed:
             transport.write(_http11.error_response(status))
@@ -656,6 +660,7 @@ class HttpToolsProtocol(Sender):
         self._closed = True
         self.writable = False
         self._parser = _Dead()
+        self._flush_out()
         transport = self._transport
         if transport is None or transport.is_closing():
             return
@@ -725,6 +730,8 @@ class HttpToolsProtocol(Sender):
     # -- running requests -----------------------------------------------------------------------
     def _begin(self) -> Any:
         """The coroutine that handles the active request (a fresh Context, a fresh contextvars context)."""
+        if self._out is not None:
+            self._flush_out()  # the answer before this one (pipelining): out first
         ctx = self._ctx = self._create_context(self._request)  # type: ignore[arg-type]  # set by the caller
         self._context = _copy_context()
         if self._access_log is not None:

@@ -1,0 +1,177 @@
+"""A whole small answer is written at the end of the event loop's pass, not at once (Sender._defer).
+
+Answers to many connections then leave in one burst, so a client on the same host is woken
+once per burst rather than once per answer. What must not change: every answer goes out,
+in order, before anything else on its connection (an error, a close, a pipelined stream),
+and nothing is written to a connection that is gone.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from koa import Koa
+from koa.context import Context
+from koa.transports.httptools_server import HttpToolsProtocol, Hub
+from koa.transports.options import ServerOptions
+from koa.types import Next
+
+GET = b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+class Recording(asyncio.Transport):
+    """Records what happens to it, in order: ("write", bytes), ("eof",), ("close",)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: HttpToolsProtocol) -> None:
+        super().__init__()
+        self._loop = loop
+        self.protocol = protocol
+        self.events: list[tuple[Any, ...]] = []
+        self.closed = False
+
+    @property
+    def written(self) -> bytes:
+        return b"".join(e[1] for e in self.events if e[0] == "write")
+
+    def write(self, data: Any) -> None:
+        assert not self.closed, "write after close"
+        self.events.append(("write", bytes(data)))
+
+    def writelines(self, lines: Any) -> None:
+        self.write(b"".join(lines))
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.events.append(("close",))
+            self._loop.call_soon(self.protocol.connection_lost, None)
+
+    def abort(self) -> None:
+        self.close()
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.events.append(("eof",))
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 40000) if name == "peername" else default
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def _app() -> Koa:
+    app = Koa(silent=True)
+
+    async def handler(ctx: Context, next: Next) -> None:
+        if ctx.path == "/stream":
+            async def chunks() -> AsyncIterator[bytes]:
+                yield b"s1"
+                yield b"s2"
+            ctx.body = chunks()
+        else:
+            ctx.body = ctx.path
+
+    app.use(handler)
+    return app
+
+
+async def _connect(hub: Hub) -> tuple[HttpToolsProtocol, Recording]:
+    protocol = hub.protocol()
+    transport = Recording(hub.loop, protocol)
+    protocol.connection_made(transport)
+    await asyncio.sleep(0)  # the connection's task starts
+    return protocol, transport
+
+
+def _deliver(protocol: HttpToolsProtocol, data: bytes) -> None:
+    """Hand `data` to the protocol as the loop does: from a callback, not from inside a task."""
+    asyncio.get_running_loop().call_soon(protocol.data_received, data)
+
+
+async def _settle(steps: int = 10) -> None:
+    for _ in range(steps):
+        await asyncio.sleep(0)
+
+
+async def test_answers_to_many_connections_leave_together_after_the_pass() -> None:
+    loop = asyncio.get_running_loop()
+    hub = Hub(_app(), ServerOptions(), loop)
+    try:
+        conns = [await _connect(hub) for _ in range(3)]
+        seen: list[Any] = []
+        for i, (protocol, _transport) in enumerate(conns):
+            _deliver(protocol, GET % str(i).encode())
+        # runs after the three reads, in the same pass: every request ran to its answer, none is written
+        loop.call_soon(lambda: seen.append(([t.events[:] for _p, t in conns], len(hub.deferred))))
+        await _settle()
+        assert seen == [([[], [], []], 3)]
+        for i, (_protocol, transport) in enumerate(conns):
+            assert len(transport.events) == 1, transport.events  # the whole answer in one write
+            assert transport.written.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert transport.written.endswith(b"\r\n\r\n/%d" % i)
+        assert hub.deferred == []
+    finally:
+        hub.stop_timer()
+
+
+async def test_pipelined_answers_keep_their_order() -> None:
+    hub = Hub(_app(), ServerOptions(), asyncio.get_running_loop())
+    try:
+        protocol, transport = await _connect(hub)
+        _deliver(protocol, GET % b"a" + GET % b"stream" + GET % b"b")
+        await _settle()
+        out = transport.written
+        a, s1, s2, b = (out.index(x) for x in (b"\r\n\r\n/a", b"s1", b"s2", b"\r\n\r\n/b"))
+        assert a < s1 < s2 < b, out
+        assert out.count(b"HTTP/1.1 200 OK") == 3
+    finally:
+        hub.stop_timer()
+
+
+async def test_an_answer_goes_out_before_the_connection_closes() -> None:
+    hub = Hub(_app(), ServerOptions(), asyncio.get_running_loop())
+    try:
+        protocol, transport = await _connect(hub)
+        _deliver(protocol, b"GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        await _settle()
+        kinds = [e[0] for e in transport.events]
+        assert kinds[0] == "write", transport.events  # the answer, then the end of the connection
+        assert "close" in kinds or "eof" in kinds, transport.events
+        assert b"Connection: close" in transport.written and transport.written.endswith(b"/bye")
+    finally:
+        hub.stop_timer()
+
+
+async def test_an_answer_goes_out_before_a_pipelined_error() -> None:
+    hub = Hub(_app(), ServerOptions(), asyncio.get_running_loop())
+    try:
+        protocol, transport = await _connect(hub)
+        _deliver(protocol, GET % b"ok" + b"GET /bad HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+        await _settle()
+        out = transport.written
+        assert out.index(b"200 OK") < out.index(b"400 Bad Request"), out
+    finally:
+        hub.stop_timer()
+
+
+async def test_nothing_is_written_to_a_connection_that_is_gone() -> None:
+    hub = Hub(_app(), ServerOptions(), asyncio.get_running_loop())
+    try:
+        protocol, transport = await _connect(hub)
+        _deliver(protocol, GET % b"x")
+        asyncio.get_running_loop().call_soon(protocol.connection_lost, None)  # before the pass ends
+        await _settle()
+        assert transport.events == []
+        assert hub.deferred == []
+    finally:
+        hub.stop_timer()
