@@ -136,7 +136,7 @@ class Hub:
         self.startup_task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._empty: asyncio.Event | None = None
-        self.deferred: list[HttpToolsProtocol] = []  # connections with an answer to write (Sender._defer)
+        self.deferred: list[Sender] = []  # connections with an answer to write (Sender._defer)
 
     def protocol(self) -> HttpToolsProtocol:
         """The protocol factory handed to `loop.create_server()`."""
