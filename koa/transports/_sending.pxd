@@ -6,6 +6,9 @@ from koa.context cimport Context
 from koa.response cimport Response
 
 
+cdef class Deferred
+
+
 cdef class Sender:
     cdef dict __dict__
     cdef object __weakref__
@@ -28,7 +31,7 @@ cdef class Sender:
     cdef public bint _silent_out
     cdef public object _out
     cdef public bint _out_queued
-    cdef public list _out_pending
+    cdef public Deferred _deferred
 
     cdef _defer(self, bytes data)
     cdef _flush_out(self)
@@ -43,5 +46,12 @@ cdef class Sender:
     cpdef _respond(self, payload)
 
 
-@cython.locals(conn=Sender, i=Py_ssize_t, count=Py_ssize_t)
-cpdef flush_deferred(list pending)
+cdef class Deferred:
+    cdef public object loop
+    cdef public list conns
+    cdef public bint scheduled
+
+    cpdef add(self, Sender conn)
+
+    @cython.locals(conn=Sender)
+    cpdef flush(self)

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 FILE_CHUNK = 256 * 1024  # a read of a file over TLS, or of a file object without a descriptor
 SMALL_FILE = 64 * 1024  # read at once and sent with the head
 SENDFILE_CHUNK = 4 * 1024 * 1024
+# deferred writes (see Sender._defer): answers up to this size wait for the end of the loop's
+# pass, and at most this many connections wait (the first answer of a burst waits for the rest)
+DEFER_SIZE = 16 * 1024
+DEFER_BATCH = 32
 _NO_BODY = frozenset((204, 304))
 
 
@@ -58,7 +62,7 @@ class Sender:
         # a whole small response waits here for the end of the loop's pass (see _defer)
         self._out: bytes | None = None
         self._out_queued = False
-        self._out_pending: list[Sender] = []  # shared by the server's connections (the hub's)
+        self._deferred: Deferred | None = None  # shared by the server's connections (the hub's)
 
     def _finish(self) -> Any: ...  # provided by the protocol
 
@@ -123,15 +127,19 @@ class Sender:
         host (a proxy, a load generator) that wake-up costs the writer more than the write does.
         Order is kept by flushing before anything else is written or the connection closed.
         """
+        deferred = self._deferred
+        if deferred is None or len(data) > DEFER_SIZE:
+            self._flush_out()
+            transport = self._transport
+            if transport is not None:
+                transport.write(data)
+            return
         out = self._out
         if out is None:
             self._out = data
             if not self._out_queued:
                 self._out_queued = True
-                pending = self._out_pending
-                if not pending:
-                    self._loop.call_soon(flush_deferred, pending)
-                pending.append(self)
+                deferred.add(self)
         else:
             self._out = out + data
 
@@ -438,16 +446,34 @@ class Sender:
         return sent
 
 
-def flush_deferred(pending: list[Sender]) -> None:
-    """Write what the connections in `pending` deferred (called once per pass of the loop)."""
-    count = len(pending)
-    for i in range(count):
-        conn = pending[i]
-        conn._out_queued = False
-        conn._flush_out()
-    del pending[:count]
-    if pending:  # deferred while flushing (not expected): the next pass writes them
-        pending[0]._loop.call_soon(flush_deferred, pending)
+class Deferred:
+    """The connections of a server with an answer waiting for the end of the loop's pass."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.conns: list[Sender] = []
+        self.scheduled = False
+
+    def add(self, conn: Sender) -> None:
+        conns = self.conns
+        conns.append(conn)
+        if len(conns) >= DEFER_BATCH:
+            self.flush()
+        elif not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self.run)
+
+    def run(self) -> None:
+        self.scheduled = False
+        self.flush()
+
+    def flush(self) -> None:
+        """Write every waiting answer, in the order they were deferred."""
+        conns = self.conns
+        self.conns = []
+        for conn in conns:
+            conn._out_queued = False
+            conn._flush_out()
 
 
 def _file_info(f: Any) -> tuple[int, int | None, int]:

@@ -2,7 +2,7 @@
 # this file is the code, and the pure-Python twin.
 from koa.context cimport Context
 from koa.request cimport Request
-from koa.transports._sending cimport Sender
+from koa.transports._sending cimport Deferred, Sender
 
 
 cdef class _Queued:
@@ -40,7 +40,7 @@ cdef class Hub:
     cdef public object startup_task
     cdef public object _timer
     cdef public object _empty
-    cdef public list deferred
+    cdef public Deferred deferred
 
 
 cdef class HttpToolsProtocol(Sender):

@@ -36,7 +36,7 @@ from koa._speedups import send
 from koa.context import release
 from koa.transports import _http11
 from koa.transports._driver import TaskBody
-from koa.transports._sending import Sender
+from koa.transports._sending import Deferred, Sender
 from koa.transports.channel import ClientDisconnected
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ class Hub:
         self.startup_task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._empty: asyncio.Event | None = None
-        self.deferred: list[Sender] = []  # connections with an answer to write (Sender._defer)
+        self.deferred = Deferred(loop)  # connections with an answer to write (Sender._defer)
 
     def protocol(self) -> HttpToolsProtocol:
         """The protocol factory handed to `loop.create_server()`."""
@@ -267,7 +267,7 @@ class HttpToolsProtocol(Sender):
         self._must_close = False
         self._started = 0.0
         Sender.__init__(self)
-        self._out_pending = hub.deferred
+        self._deferred = hub.deferred
 
     # -- asyncio.Protocol -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
