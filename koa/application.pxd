@@ -2,7 +2,7 @@
 cimport cython
 
 from koa.context cimport Context
-from koa.response cimport Response
+from koa.response cimport Response, length_entry
 
 
 @cython.locals(response=Response, headers=dict)

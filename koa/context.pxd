@@ -15,3 +15,8 @@ cdef class Context:
     cdef public object router
     cdef public object _state
     cdef public object _cookies
+
+
+cdef extern from "Python.h":
+    # release()'s reference counts, read in C (the pure twin uses sys.getrefcount)
+    Py_ssize_t getrefcount "Py_REFCNT" (object)

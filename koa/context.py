@@ -6,7 +6,6 @@ import sys
 import traceback
 from collections.abc import Mapping
 from operator import attrgetter
-from sys import getrefcount
 from typing import TYPE_CHECKING, Any
 
 from koa._status import MESSAGES
@@ -288,19 +287,25 @@ class Context:
 # _calibrate() calling release() the way the transport does: keep release() a plain `def`
 # called through Python (a cpdef in context.pxd would give the two calls different counts;
 # tests/server/test_release.py catches that, and a kept ctx staying whole).
+try:
+    import cython  # type: ignore[import-untyped]
+except ImportError:  # the pure twin, Cython not installed
+    from koa._speedups import _shadow as cython
+if not cython.compiled:  # compiled, context.pxd has getrefcount read the counts in C (Py_REFCNT)
+    from sys import getrefcount
 _UNHELD: tuple[int, int, int] | None = None
 
 
 def release(ctx: Context, _probe: bool = False) -> Any:
     """Unlink a finished request's ctx, request and response when only the caller holds `ctx`
     (in one local variable) and nothing else holds any of the three. True when unlinked."""
-    held = getrefcount(ctx), getrefcount(ctx.request), getrefcount(ctx.response)
-    if _probe:
-        return held
-    if held != (_UNHELD or _calibrate()):
-        return False  # kept by the app (a task, a closure, a cookie jar...): the collector's job
     request = ctx.request
     response = ctx.response
+    if _probe:
+        return getrefcount(ctx), getrefcount(request), getrefcount(response)
+    unheld = _UNHELD or _calibrate()
+    if getrefcount(ctx) != unheld[0] or getrefcount(request) != unheld[1] or getrefcount(response) != unheld[2]:
+        return False  # kept by the app (a task, a closure, a cookie jar...): the collector's job
     request.ctx = response.ctx = None  # type: ignore[assignment]
     request.response = None  # type: ignore[assignment]
     response.request = None  # type: ignore[assignment]

@@ -13,3 +13,7 @@ cdef class Response:
     cdef public bint _explicit_null_body
     cdef public dict _headers
     cdef public bint header_sent
+
+
+cdef dict _LENGTH_ENTRIES
+cpdef tuple length_entry(Py_ssize_t n)

@@ -4,7 +4,12 @@ cimport cython
 from koa.response cimport Response
 
 
-@cython.locals(headers=dict)
+cdef dict _heads
+cdef list _last_key
+cdef bytes _last_head
+
+
+@cython.locals(headers=dict, last=list, i=Py_ssize_t)
 cpdef head(Response response, extra)
 
 @cython.locals(headers=dict)

@@ -31,17 +31,23 @@ _date_second = -1
 # values (see head()); emptied when the Date line changes
 HEAD_CACHE_SIZE = 1024
 _heads: dict[tuple[Any, ...], bytes] = {}
+# perf: the key and head of the last head() answered; a response whose header entries are the
+# very same objects (the usual case: koa builds its entries once, see response.length_entry)
+# is matched by identity, without building and hashing a key
+_last_key: list[Any] = []
+_last_head = b""
 
 
 def refresh_date() -> None:
     """Recompute the cached `Date:` line when the second has changed (called by the server's tick)."""
-    global _date_line, _date_second
+    global _date_line, _date_second, _last_key
     now = time.time()
     second = int(now)
     if second != _date_second:
         _date_second = second
         _date_line = f"Date: {formatdate(now, usegmt=True)}\r\n"
         _heads.clear()
+        _last_key = []
 
 
 def status_line(status: int, message: str | None) -> str:
@@ -62,7 +68,19 @@ def head(response: Response, extra: str) -> bytes:
     perf: most responses repeat the same few heads, so heads are cached by status, reason,
     `extra` and header values until the Date changes; what is cached was checked for CR and LF.
     """
+    global _last_key, _last_head
     headers = response._headers
+    last = _last_key
+    # (only a key that hashed is kept: its entries hold no list, so the same objects mean the same lines)
+    if (len(last) == len(headers) + 3 and last[0] == response._status and last[1] is response._message
+            and last[2] is extra):
+        i = 3
+        for entry in headers.values():
+            if entry is not last[i]:
+                break
+            i += 1
+        else:
+            return _last_head
     try:
         key = (response._status, response._message, extra, *headers.values())
         data = _heads.get(key)
@@ -73,6 +91,8 @@ def head(response: Response, extra: str) -> bytes:
         if len(_heads) >= HEAD_CACHE_SIZE:
             _heads.clear()
         _heads[key] = data
+    _last_key = list(key)
+    _last_head = data
     return data
 
 

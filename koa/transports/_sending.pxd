@@ -3,7 +3,8 @@
 cimport cython
 
 from koa.context cimport Context
-from koa.response cimport Response
+from koa.transports cimport _http11
+from koa.response cimport Response, length_entry
 
 
 cdef class Deferred
