@@ -88,18 +88,20 @@ if not any(isinstance(finder, SourceFinder) for finder in sys.meta_path):
 
 if TYPE_CHECKING or NO_EXTENSIONS:  # type checkers always read the pure twin
     from ._compose_py import DONE, Dispatcher
-    from ._step_py import send
+    from ._step_py import send, start
     from ._tree_py import Tree
 else:
     try:
         from ._compose_c import DONE, Dispatcher
-        from ._step_c import send
+        from ._step_c import send, start
         from ._tree_c import Tree
 
         USING_EXTENSIONS = True
     except ImportError:  # not built here: same behaviour, slower
         from ._compose_py import DONE, Dispatcher
-        from ._step_py import send
+        from ._step_py import send, start
         from ._tree_py import Tree
 
-__all__ = ["CORE", "DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher", "Tree", "compiled_modules", "send"]
+__all__ = [
+    "CORE", "DONE", "NO_EXTENSIONS", "USING_EXTENSIONS", "Dispatcher", "Tree", "compiled_modules", "send", "start",
+]

@@ -2,6 +2,7 @@
 # this file is the code, and the pure-Python twin.
 from koa.context cimport Context
 from koa.request cimport Request
+from koa.application cimport respond
 from koa.transports._sending cimport Deferred, Sender
 
 
@@ -41,6 +42,8 @@ cdef class Hub:
     cdef public object _timer
     cdef public object _empty
     cdef public Deferred deferred
+    cdef public bint direct
+    cdef public object current
 
 
 cdef class HttpToolsProtocol(Sender):
@@ -48,6 +51,8 @@ cdef class HttpToolsProtocol(Sender):
     cdef public object _request_class
     cdef public object _create_context
     cdef public object _handle
+    cdef public object _app
+    cdef public bint _direct
     cdef public object _scheme
     cdef public object _access_log
     cdef public Py_ssize_t _max_head
@@ -101,3 +106,4 @@ cdef class HttpToolsProtocol(Sender):
     cpdef _release_finished(self)
     cpdef _run(self, coro)
     cpdef _begin(self)
+    cpdef _settle(self, exc)

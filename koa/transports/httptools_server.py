@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 
-from koa._speedups import send
+from koa._speedups import send, start
+from koa.application import Koa, respond
+from koa.application import _current as current_var
 from koa.context import release
 from koa.transports import _http11
 from koa.transports._driver import TaskBody
@@ -40,7 +42,6 @@ from koa.transports._sending import Deferred, Sender
 from koa.transports.channel import ClientDisconnected
 
 if TYPE_CHECKING:
-    from koa.application import Koa
     from koa.context import Context
     from koa.request import Request
     from koa.transports.options import ServerOptions
@@ -106,6 +107,10 @@ class _Queued:
         self.error = 0  # not a request: answer this status and close
 
 
+async def _raise(err: BaseException) -> None:
+    raise err
+
+
 class Hub:
     """What the connections of one server share: the app, the options, a coarse clock, the live set.
 
@@ -120,6 +125,10 @@ class Hub:
         self.request_class = app.request
         self.create_context = app.create_context
         self.handle = app.handle
+        # the server does what Koa.handle() does itself (see HttpToolsProtocol._begin), unless a
+        # subclass of Koa has its own handle()
+        self.direct = getattr(type(app), "handle", None) is Koa.handle
+        self.current = current_var  # koa.current_context()'s variable, set in each request's context
         self.scheme = "https" if options.ssl is not None else "http"
         self.max_head = options.max_header_size
         self.max_headers = options.max_headers
@@ -204,6 +213,8 @@ class HttpToolsProtocol(Sender):
         self._request_class = hub.request_class
         self._create_context = hub.create_context
         self._handle = hub.handle
+        self._app = hub.app
+        self._direct = False  # the active request's middleware run without app.handle() (see _begin)
         self._scheme = hub.scheme
         self._access_log = hub.access_log
         self._max_head = hub.max_head
@@ -736,9 +747,32 @@ class HttpToolsProtocol(Sender):
         self._context = _copy_context()
         if self._access_log is not None:
             self._started = time.perf_counter()
-        if self._hub.starting is not None:
+        hub = self._hub
+        if hub.starting is not None:
             return self._handle_after_startup(ctx)
-        return self._handle(ctx)
+        if not hub.direct:
+            return self._handle(ctx)
+        # perf: Koa.handle()'s steps, without its coroutine: the middleware's coroutine runs as
+        # the request, and _settle() does the rest once it ends (see _run and _step)
+        app = self._app
+        self._direct = True
+        try:
+            return start(self._context, hub.current, ctx, app._fn or app._composed())
+        except Exception as err:  # noqa: BLE001 - the first middleware failed before awaiting
+            return _raise(err)
+
+    def _settle(self, exc: Exception | None) -> Any:
+        """The middleware are done (or failed with `exc`): what Koa.handle() then does, and returns."""
+        self._direct = False
+        ctx = self._ctx
+        assert ctx is not None
+        if exc is None:
+            try:
+                return respond(ctx)
+            except Exception as err:  # noqa: BLE001 - e.g. a body that is not JSON-serialisable
+                exc = err
+        self._context.run(ctx.onerror, exc)  # type: ignore[union-attr]  # in the request's context, as the app's code
+        return respond(ctx)
 
     async def _handle_after_startup(self, ctx: Context) -> Any:
         starting = self._hub.starting
@@ -755,16 +789,35 @@ class HttpToolsProtocol(Sender):
             _enter_task(loop, task)
             try:
                 done, yielded = send(self._context, coro)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001
+                _leave_task(loop, task)
+                coro = None
+                if not self._direct:  # a bug of ours: report it, drop the connection
+                    self._crashed(exc)
+                    return
+                try:
+                    done, yielded = True, self._settle(exc)  # the app's error: its response
+                except BaseException as err:  # noqa: BLE001
+                    self._crashed(err)
+                    return
             except BaseException as exc:  # noqa: BLE001 - a bug of ours: report it, drop the connection
                 _leave_task(loop, task)
                 self._crashed(exc)
                 return
-            _leave_task(loop, task)
+            else:
+                _leave_task(loop, task)
             if done:
                 if self._sending:
                     self._sending = False
                     coro = self._finish()
                 else:
+                    if self._direct:
+                        coro = None
+                        try:
+                            yielded = self._settle(None)
+                        except BaseException as err:  # noqa: BLE001 - a bug of ours
+                            self._crashed(err)
+                            return
                     coro = self._respond(yielded)
                 if self._finished is not None:
                     self._release_finished()
@@ -804,13 +857,23 @@ class HttpToolsProtocol(Sender):
     def _step(self, coro: Any, exc: BaseException | None) -> Any:
         while True:
             try:
-                if exc is None:
-                    done, yielded = send(self._context, coro)  # type: ignore[arg-type]
+                try:
+                    if exc is None:
+                        done, yielded = send(self._context, coro)  # type: ignore[arg-type]
+                    else:
+                        try:
+                            done, yielded = False, self._context.run(coro.throw, exc)  # type: ignore[union-attr]
+                        except StopIteration as stop:
+                            done, yielded = True, stop.value
+                except Exception as err:  # noqa: BLE001
+                    if not self._direct:
+                        raise
+                    coro = self._coro = None
+                    done, yielded = True, self._settle(err)  # the app's error: its response
                 else:
-                    try:
-                        done, yielded = False, self._context.run(coro.throw, exc)  # type: ignore[union-attr]
-                    except StopIteration as stop:
-                        done, yielded = True, stop.value
+                    if done and self._direct and not self._sending:
+                        coro = self._coro = None
+                        yielded = self._settle(None)
             except BaseException as err:  # noqa: BLE001 - cancelled (client gone, shutdown) or a bug of ours
                 self._coro = None
                 if not isinstance(err, asyncio.CancelledError):
@@ -878,6 +941,7 @@ class HttpToolsProtocol(Sender):
         # unlinked by _release_finished() once the caller's frames are gone (see koa.context.release)
         self._finished = self._ctx
         self._ctx = None
+        self._context = None  # (it holds ctx too: koa.current_context()'s variable, see _begin)
         if not self._keep_alive or self._must_close or not self._body_done or hub.closing:
             self._must_close = False
             self._close(linger=not self._body_done)

@@ -1,0 +1,162 @@
+"""koa's server runs the middleware the way Koa.handle() does, without its coroutine (see _begin/_settle).
+
+What app.handle() promises must hold on this path too: every error becomes a response and an
+"error" event, koa.current_context() is the request's ctx wherever the request's code runs
+(and nowhere else), and a Koa subclass with its own handle() is served through it.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+import koa
+from koa import Context, Koa
+from koa.types import Next
+from server._wire import exchange
+
+from .conftest import Start
+
+GET = b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def _get(*paths: str) -> bytes:
+    return b"".join(GET % p.encode() for p in paths)
+
+
+def _errors(app: Koa) -> list[BaseException]:
+    seen: list[BaseException] = []
+    app.on("error", lambda err, ctx: seen.append(err))
+    return seen
+
+
+async def test_a_first_middleware_that_fails_before_awaiting_is_a_500(start: Start) -> None:
+    app = Koa(silent=True)
+    errors = _errors(app)
+
+    class Refuse:
+        _koa_async_middleware = True  # called as is: it raises instead of returning an awaitable
+
+        def __call__(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
+            if ctx.path == "/boom":
+                raise ValueError("refused")
+            return next()
+
+    async def ok(ctx: Context, next: Next) -> None:  # noqa: A002
+        ctx.body = "ok"
+
+    app.use(Refuse()).use(ok)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/boom", "/"), responses=2)
+    assert [(r.status, r.body) for r in reply.responses] == [(500, b"Internal Server Error"), (200, b"ok")]
+    assert not reply.closed
+    assert [str(e) for e in errors] == ["refused"]
+
+
+async def test_errors_before_and_after_waiting_are_500s(start: Start) -> None:
+    app = Koa(silent=True)
+    errors = _errors(app)
+
+    async def fail(ctx: Context, next: Next) -> None:  # noqa: A002
+        if ctx.path == "/later":
+            await asyncio.sleep(0.001)  # finished by the connection's task
+        raise koa.errors.HttpError(418, "short and stout") if ctx.query.get("teapot") else RuntimeError(ctx.path)
+
+    app.use(fail)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/now", "/later", "/later?teapot=1"), responses=3)
+    assert [r.status for r in reply.responses] == [500, 500, 418]
+    assert [str(e) for e in errors[:2]] == ["/now", "/later"]
+
+
+async def test_a_body_that_cannot_be_sent_is_a_500(start: Start) -> None:
+    app = Koa(silent=True)
+    errors = _errors(app)
+
+    async def handler(ctx: Context, next: Next) -> None:  # noqa: A002
+        ctx.body = {"not json": object()}
+
+    app.use(handler)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/", "/"), responses=2)
+    assert [r.status for r in reply.responses] == [500, 500]
+    assert len(errors) == 2 and all(isinstance(e, TypeError) for e in errors)
+
+
+async def test_an_awaitable_that_is_not_a_coroutine(start: Start) -> None:
+    app = Koa(silent=True)
+    errors = _errors(app)
+
+    class Answer:
+        _koa_async_middleware = True
+
+        def __call__(self, ctx: Context, next: Next) -> Any:  # noqa: A002
+            if ctx.path == "/none":
+                return None  # not awaitable: as `await None` fails, a 500
+            ctx.body = ctx.path
+            if ctx.path == "/future":
+                future = asyncio.get_running_loop().create_future()
+                asyncio.get_running_loop().call_soon(future.set_result, None)
+                return future
+            return next()  # koa's own awaitable (nothing left to run)
+
+    app.use(Answer())
+    server = await start(app)
+    reply = await exchange(server.port, _get("/future", "/next", "/none"), responses=3)
+    assert [(r.status, r.body) for r in reply.responses] == [
+        (200, b"/future"), (200, b"/next"), (500, b"Internal Server Error")]
+    assert [type(e) for e in errors] == [TypeError]
+
+
+async def test_current_context_is_the_requests_own_wherever_its_code_runs(start: Start) -> None:
+    app = Koa(silent=True)
+    seen: dict[str, Any] = {}
+
+    class First:
+        _koa_async_middleware = True
+
+        def __call__(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
+            seen.setdefault("called", []).append(koa.current_context() is ctx)  # before any await
+            return next()
+
+    async def handler(ctx: Context, next: Next) -> None:  # noqa: A002
+        seen.setdefault("start", []).append(koa.current_context() is ctx)
+        await asyncio.sleep(0.001)
+        task = asyncio.create_task(_current_later())
+        seen.setdefault("task", []).append(await task is ctx)
+        if ctx.path == "/fail":
+            raise RuntimeError("failed")
+        ctx.body = "ok"
+
+    app.on("error", lambda err, ctx: seen.setdefault("error", []).append(koa.current_context() is ctx))
+    app.use(First()).use(handler)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/", "/fail"), responses=2)
+    assert [r.status for r in reply.responses] == [200, 500]
+    assert seen == {"called": [True, True], "start": [True, True], "task": [True, True], "error": [True]}
+    assert koa.current_context() is None
+
+
+async def _current_later() -> Context | None:
+    await asyncio.sleep(0)
+    return koa.current_context()
+
+
+async def test_a_subclass_with_its_own_handle_is_served_through_it(start: Start) -> None:
+    calls: list[str] = []
+
+    class Traced(Koa):
+        async def handle(self, ctx: Context) -> Any:
+            calls.append(ctx.path)
+            return await super().handle(ctx)
+
+    app = Traced()
+
+    async def handler(ctx: Context, next: Next) -> None:  # noqa: A002
+        ctx.body = "traced"
+
+    app.use(handler)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/a", "/b"), responses=2)
+    assert [r.body for r in reply.responses] == [b"traced", b"traced"]
+    assert calls == ["/a", "/b"]
