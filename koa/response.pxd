@@ -14,6 +14,8 @@ cdef class Response:
     cdef public dict _headers
     cdef public bint header_sent
 
+    cdef _set_json(self, dict headers, bint set_type)
+
 
 cdef dict _LENGTH_ENTRIES
 cpdef tuple length_entry(Py_ssize_t n)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 # perf: the usual Content-Type entries, built once
 _TEXT_TYPE = ("Content-Type", "text/plain; charset=utf-8")
 _HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
+_JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 
 # perf: the Content-Length entries of bodies under 8 KiB, each built once (no str and tuple per
 # response, and the transports' head cache then matches them by identity)
@@ -160,6 +161,8 @@ class Response:
             if set_type:
                 headers["content-type"] = ("Content-Type", "application/octet-stream")
             self._set_length(value.nbytes if isinstance(value, memoryview) else len(value))
+        elif type(value) is dict or type(value) is list:  # perf: JSON, without the slower checks below
+            self._set_json(headers, set_type)
         elif hasattr(value, "__aiter__"):
             self._kind = STREAM
             if original is not value and original is not None:
@@ -179,10 +182,13 @@ class Response:
             else:
                 self._set_length(size)
         else:
-            self._kind = JSON
-            headers.pop("content-length", None)
-            if set_type or "json" not in self.type:
-                headers["content-type"] = ("Content-Type", "application/json; charset=utf-8")
+            self._set_json(headers, set_type)
+
+    def _set_json(self, headers: dict[str, tuple[str, str | list[str]]], set_type: bool) -> None:
+        self._kind = JSON
+        headers.pop("content-length", None)
+        if set_type or "json" not in self.type:
+            headers["content-type"] = _JSON_TYPE
 
     def _set_length(self, n: int) -> None:
         if "transfer-encoding" not in self._headers:
