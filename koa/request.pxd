@@ -1,4 +1,7 @@
 # Declarations that make Request a C type when compiled; request.py is the code and the pure twin.
+cimport cython
+
+
 cdef class Request:
     cdef dict __dict__
     cdef object __weakref__
@@ -23,3 +26,6 @@ cdef class Request:
     cdef public object body
     cdef public object raw_body
     cdef public object files
+
+    @cython.locals(url=str)
+    cpdef str _split(self)

@@ -188,6 +188,9 @@ class Request:
             parts = urlsplit(url)  # absolute-form target
             self._path = parts.path or "/"
             self._querystring = parts.query
+        elif "?" not in url and "#" not in url:  # perf: the usual target, a bare path
+            self._path = url
+            self._querystring = ""
         else:
             if "#" in url:
                 url = url.partition("#")[0]  # a fragment is never part of path or query

@@ -8,8 +8,23 @@ from koa import errors
 
 if TYPE_CHECKING:
     from koa.context import Context
+    from koa.router.layer import Handler, Layer
     from koa.router.router import Router
     from koa.types import Middleware, Next
+
+
+class Endpoint:
+    """A tree leaf (see _table.build): the chain for one method and one path shape, and what ctx learns."""
+
+    __slots__ = ("handler", "path", "name", "route", "rank")
+
+    def __init__(self, handler: Handler, route: Layer, rank: tuple[int, int]) -> None:
+        assert route.path is not None
+        self.handler = handler
+        self.path: str = route.path
+        self.name = route.name
+        self.route = route
+        self.rank = rank  # orders the Allow header: (stack index, index in route.methods)
 
 
 class Routes:
@@ -22,6 +37,10 @@ class Routes:
         self.router = router
 
     def __call__(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
+        return self._dispatch(ctx, next)
+
+    def _dispatch(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
+        # (compiled, ctx is typed here: its fields and its request's are read without a lookup)
         router = self.router
         trees = router._trees
         if trees is None:
@@ -29,8 +48,12 @@ class Routes:
         if router.host is not None and not router.match_host(ctx.hostname):
             return next()
         ctx.router = router
-        tree = trees.get(ctx.method)
-        found = tree.match(ctx.path) if tree is not None else None
+        request = ctx.request
+        tree = trees.get(request.method)
+        path = request._path
+        if path is None:
+            path = request._split()
+        found = tree.match(path) if tree is not None else None
         if found is None:
             # allowed_methods() looks at the routers that did not match, after the fact
             missed = getattr(ctx, "_koa_router_missed", None)

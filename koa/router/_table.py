@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from koa._speedups import Dispatcher, Tree
 from koa._speedups._tree_py import decode
+from koa.router._dispatch import Endpoint
 from koa.router.layer import Handler, Layer
 from koa.router.pattern import Shape, Variant
 
@@ -23,20 +24,6 @@ if TYPE_CHECKING:
 ParamFn = Callable[[Any, "Context", "Next"], Any]
 
 _ALWAYS, _SOMETIMES, _NEVER = 0, 1, 2
-
-
-class Endpoint:
-    """A tree leaf: the chain for one method and one path shape, and what ctx learns."""
-
-    __slots__ = ("handler", "path", "name", "route", "rank")
-
-    def __init__(self, handler: Handler, route: Layer, rank: tuple[int, int]) -> None:
-        assert route.path is not None
-        self.handler = handler
-        self.path: str = route.path
-        self.name = route.name
-        self.route = route
-        self.rank = rank  # orders the Allow header: (stack index, index in route.methods)
 
 
 class ParamHook:
