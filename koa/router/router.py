@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from koa._speedups import Tree
 from koa.compose import to_middleware
-from koa.router._dispatch import Routes, allowed_methods
-from koa.router._table import Endpoint, ParamFn, ParamHook, build
+from koa.router._dispatch import Endpoint, Routes, allowed_methods
+from koa.router._table import ParamFn, ParamHook, build
 from koa.router.layer import METHODS, Layer
 from koa.router.pattern import Pattern, Shape
 
