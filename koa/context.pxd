@@ -16,6 +16,8 @@ cdef class Context:
     cdef public object _state
     cdef public object _cookies
 
+    cdef _init(self, app, Request request, Response response)
+
 
 cdef extern from "Python.h":
     # release()'s reference counts, read in C (the pure twin uses sys.getrefcount)

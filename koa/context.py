@@ -83,6 +83,10 @@ class Context:
     )
 
     def __init__(self, app: Koa, request: Request, response: Response) -> None:
+        self._init(app, request, response)
+
+    def _init(self, app: Koa, request: Request, response: Response) -> None:
+        # (what __init__ does: koa's server calls it on an instance it made without the class call)
         self.app = app
         self.request = request
         self.response = response

@@ -29,3 +29,5 @@ cdef class Request:
 
     @cython.locals(url=str)
     cpdef str _split(self)
+
+    cdef _init(self, method, url, raw_headers, channel, http_version, scheme, client)

@@ -108,6 +108,19 @@ class Request:
         scheme: str = "http",
         client: tuple[str, int] | None = None,
     ) -> None:
+        self._init(method, url, raw_headers, channel, http_version, scheme, client)
+
+    def _init(
+        self,
+        method: str,
+        url: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        channel: Channel | None,
+        http_version: str,
+        scheme: str,
+        client: tuple[str, int] | None,
+    ) -> None:
+        # (what __init__ does: koa's server calls it on an instance it made without the class call)
         self.method = method
         self._url = self.original_url = url
         self._raw_headers = raw_headers

@@ -15,6 +15,7 @@ cdef class Response:
     cdef public bint header_sent
 
     cdef _set_json(self, dict headers, bint set_type)
+    cdef _init(self)
 
 
 cdef dict _LENGTH_ENTRIES

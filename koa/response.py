@@ -66,6 +66,10 @@ class Response:
     request: Request
 
     def __init__(self) -> None:
+        self._init()
+
+    def _init(self) -> None:
+        # (what __init__ does: koa's server calls it on an instance it made without the class call)
         self._status = 404
         self._explicit_status = False
         self._message: str | None = None

@@ -1,11 +1,12 @@
 """The response half of koa's HTTP/1.1 protocol: heads, bodies, streams and files.
 
 `Sender` is mixed into `HttpToolsProtocol`. A body known in advance goes out with its head
-in one `transport.write`. A stream (an async iterable) is chunked unless a Content-Length
-was set, in which case its bytes are counted and the connection closed on a mismatch; an
-HTTP/1.0 client gets it close-delimited. A file goes out with `os.sendfile` (uvloop, whose
-`loop.sendfile` is not implemented) or `loop.sendfile` (asyncio's loop), and in chunks
-read off the loop over TLS. Writing waits whenever the transport asks to pause.
+in one `transport.write`; when the whole answer is small, that write waits for the end of the
+event loop's pass, with the other connections' answers (see `_defer`). A stream (an async
+iterable) is chunked unless a Content-Length was set, in which case its bytes are counted and
+the connection closed on a mismatch; an HTTP/1.0 client gets it close-delimited. A file goes
+out with `os.sendfile` (uvloop, whose `loop.sendfile` is not implemented) or `loop.sendfile`
+(asyncio's loop), and in chunks read off the loop over TLS. Writing waits whenever the transport asks to pause.
 """
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 # Declarations that make the connection protocol a C type when compiled; the .py beside
 # this file is the code, and the pure-Python twin.
+cimport cython
+
 from koa.context cimport Context
+from koa.response cimport Response
 from koa.request cimport Request
 from koa.application cimport respond
 from koa.transports._sending cimport Deferred, Sender
@@ -43,6 +46,9 @@ cdef class Hub:
     cdef public object _empty
     cdef public Deferred deferred
     cdef public bint direct
+    cdef public bint fast_new
+    cdef public object context_class
+    cdef public object response_class
     cdef public object current
 
 
@@ -107,3 +113,28 @@ cdef class HttpToolsProtocol(Sender):
     cpdef _run(self, coro)
     cpdef _begin(self)
     cpdef _settle(self, exc)
+
+    @cython.locals(request=Request)
+    cdef Request _new_request(self, method, url, headers, version)
+
+    @cython.locals(hub=Hub, response=Response, ctx=Context)
+    cdef Context _new_context(self, Request request)
+
+
+cdef extern from *:
+    """
+    /* base.__new__(cls) in C: base's tp_new, without the method lookup and its argument handling */
+    static PyObject *koa_alloc(PyObject *base, PyObject *cls) {
+        PyObject *args, *obj;
+        if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, (PyTypeObject *)base)) {
+            PyErr_Format(PyExc_TypeError, "%R is not a subclass of %R", cls, base);
+            return NULL;
+        }
+        args = PyTuple_New(0);
+        if (args == NULL) return NULL;
+        obj = ((PyTypeObject *)base)->tp_new((PyTypeObject *)cls, args, NULL);
+        Py_DECREF(args);
+        return obj;
+    }
+    """
+    object _alloc "koa_alloc" (object base, object cls)

@@ -3,9 +3,11 @@
 One `HttpToolsProtocol` per connection. The parser's callbacks collect the request head
 (names lower-cased once, framing headers checked as they pass), build the `Request` when
 the head is complete, and buffer the body. After each read, the request at the front
-runs synchronously with the connection's task as the current task (see _driver.py); a
+runs synchronously with the connection's task as the current task (see _driver.py): the
+server runs the app's middleware itself, as `Koa.handle()` would (`_begin`, `_settle`). A
 request that completes there is answered at once, its head and body in one
-`transport.write`. A request that waits is resumed by the connection's task.
+`transport.write` (at the end of the loop's pass when small: `Sender._defer`). A request
+that waits is resumed by the connection's task.
 
 The protocol is also each request's Channel (koa/transports/channel.py): `receive()`,
 `discard_body()`, `writable`, `flush_headers()` and `socket`. Requests on a connection are
@@ -35,18 +37,28 @@ from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser
 from koa._speedups import send, start
 from koa.application import Koa, respond
 from koa.application import _current as current_var
-from koa.context import release
+from koa.context import Context, release
+from koa.request import Request
+from koa.response import Response
 from koa.transports import _http11
 from koa.transports._driver import TaskBody
 from koa.transports._sending import Deferred, Sender
 from koa.transports.channel import ClientDisconnected
 
 if TYPE_CHECKING:
-    from koa.context import Context
-    from koa.request import Request
     from koa.transports.options import ServerOptions
 
 log = logging.getLogger("koa.server")
+
+try:
+    import cython  # type: ignore[import-untyped]
+except ImportError:  # the pure twin, Cython not installed
+    from koa._speedups import _shadow as cython
+if not cython.compiled:  # compiled, httptools_server.pxd does this in C (base's tp_new, no lookup)
+
+    def _alloc(base: Any, cls: type[Any]) -> Any:
+        """base.__new__(cls): an instance of the subclass `cls`, not initialised."""
+        return base.__new__(cls)
 
 _lower = bytes.lower  # perf: called per header, without a method lookup each time
 _NOTHING: Any = object()  # no handover pending (None is a valid thing for a coroutine to yield)
@@ -128,6 +140,16 @@ class Hub:
         # the server does what Koa.handle() does itself (see HttpToolsProtocol._begin), unless a
         # subclass of Koa has its own handle()
         self.direct = getattr(type(app), "handle", None) is Koa.handle
+        self.context_class = app.context
+        self.response_class = app.response
+        # the objects of a request are made without their class calls (see HttpToolsProtocol._new_request)
+        # when the app's classes keep koa's constructors and create_context()
+        self.fast_new = (
+            getattr(type(app), "create_context", None) is Koa.create_context
+            and app.request.__init__ is Request.__init__
+            and app.response.__init__ is Response.__init__
+            and app.context.__init__ is Context.__init__
+        )
         self.current = current_var  # koa.current_context()'s variable, set in each request's context
         self.scheme = "https" if options.ssl is not None else "http"
         self.max_head = options.max_header_size
@@ -425,15 +447,8 @@ class HttpToolsProtocol(Sender):
             self._refuse_head(431)
         self._headers = None  # from here on, on_header means trailers
         self._known += self._head_size + len(method) + 14
-        request = self._request_class(
-            _METHODS.get(method) or method.decode("latin-1"),
-            self._url.decode("latin-1"),
-            headers or [],
-            self,
-            version,  # (positional: a class call with keywords builds a dict per request)
-            self._scheme,
-            self._client,
-        )
+        request = self._new_request(
+            _METHODS.get(method) or method.decode("latin-1"), self._url.decode("latin-1"), headers or [], version)
         if flags & _CONNECTION and parser.should_upgrade():  # (CONNECT, the other upgrade, is refused above)
             # we do not switch protocols: answer over HTTP/1.1, then close. llhttp leaves the
             # body of such a request unread; _upgraded() reads a Content-Length one itself
@@ -743,7 +758,7 @@ class HttpToolsProtocol(Sender):
         """The coroutine that handles the active request (a fresh Context, a fresh contextvars context)."""
         if self._out is not None:
             self._flush_out()  # the answer before this one (pipelining): out first
-        ctx = self._ctx = self._create_context(self._request)  # type: ignore[arg-type]  # set by the caller
+        ctx = self._ctx = self._new_context(self._request)  # type: ignore[arg-type]  # set by the caller
         self._context = _copy_context()
         if self._access_log is not None:
             self._started = time.perf_counter()
@@ -760,6 +775,25 @@ class HttpToolsProtocol(Sender):
             return start(self._context, hub.current, ctx, app._fn or app._composed())
         except Exception as err:  # noqa: BLE001 - the first middleware failed before awaiting
             return _raise(err)
+
+    # perf: the request's objects, made without the class calls (type call, argument tuple and
+    # parsing) when the app's classes keep koa's constructors (Hub.fast_new)
+    def _new_request(self, method: str, url: str, headers: list[tuple[bytes, bytes]], version: str) -> Request:
+        if not self._hub.fast_new:
+            return self._request_class(method, url, headers, self, version, self._scheme, self._client)
+        request = _alloc(Request, self._request_class)
+        request._init(method, url, headers, self, version, self._scheme, self._client)
+        return request  # type: ignore[no-any-return]
+
+    def _new_context(self, request: Request) -> Context:
+        hub = self._hub
+        if not hub.fast_new:
+            return self._create_context(request)
+        response = _alloc(Response, hub.response_class)
+        response._init()
+        ctx = _alloc(Context, hub.context_class)
+        ctx._init(hub.app, request, response)
+        return ctx  # type: ignore[no-any-return]
 
     def _settle(self, exc: Exception | None) -> Any:
         """The middleware are done (or failed with `exc`): what Koa.handle() then does, and returns."""

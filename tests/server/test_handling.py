@@ -160,3 +160,47 @@ async def test_a_subclass_with_its_own_handle_is_served_through_it(start: Start)
     reply = await exchange(server.port, _get("/a", "/b"), responses=2)
     assert [r.body for r in reply.responses] == [b"traced", b"traced"]
     assert calls == ["/a", "/b"]
+
+
+async def test_the_requests_objects_are_the_apps_own_classes(start: Start) -> None:
+    # made without their class calls (Hub.fast_new), they are still the app's prototypes' instances
+    app = Koa()
+    app.context.db = "the db"  # type: ignore[attr-defined]
+
+    async def handler(ctx: Context, next: Next) -> None:  # noqa: A002
+        assert isinstance(ctx, app.context) and isinstance(ctx.request, app.request)
+        assert isinstance(ctx.response, app.response)
+        assert ctx.request.ctx is ctx and ctx.response.ctx is ctx and ctx.request.response is ctx.response
+        ctx.body = [ctx.db, ctx.status, ctx.path, ctx.querystring, ctx.state == {}]  # type: ignore[attr-defined]
+
+    app.use(handler)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/a?x=1"), responses=1)
+    assert reply.responses[0].body == b'["the db",404,"/a","x=1",true]'
+
+
+async def test_app_classes_with_their_own_constructors_are_called(start: Start) -> None:
+    app = Koa()
+    made: list[str] = []
+
+    class Request(app.request):  # type: ignore[name-defined,misc]
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            made.append("request")
+
+    class Response(app.response):  # type: ignore[name-defined,misc]
+        def __init__(self) -> None:
+            super().__init__()
+            made.append("response")
+
+    app.request = Request
+    app.response = Response
+
+    async def handler(ctx: Context, next: Next) -> None:  # noqa: A002
+        ctx.body = type(ctx.request).__name__ + " " + type(ctx.response).__name__
+
+    app.use(handler)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/", "/"), responses=2)
+    assert [r.body for r in reply.responses] == [b"Request Response"] * 2
+    assert sorted(made) == ["request", "request", "response", "response"]

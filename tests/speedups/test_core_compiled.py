@@ -54,3 +54,20 @@ def test_no_extensions_forces_the_source() -> None:
     env = {**os.environ, "KOA_NO_EXTENSIONS": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_pure_twins_need_no_cython() -> None:
+    # koa.context reads `cython.compiled` (Cython folds it when compiling); without Cython
+    # installed, the pure twin falls back to koa._speedups._shadow
+    code = (
+        "import sys; sys.modules['cython'] = None\n"  # as if Cython were not installed
+        "import asyncio, koa.context as c\n"
+        "from koa import Koa\n"
+        "from koa.request import Request\n"
+        "from koa.response import Response\n"
+        "ctx = Koa().create_context(Request('GET', '/', []))\n"
+        "print(c.__file__.endswith('.py'), c.release(ctx), ctx.request.ctx)\n"
+    )
+    env = {**os.environ, "KOA_NO_EXTENSIONS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "None"]

@@ -80,3 +80,46 @@ def test_a_finished_coroutine_raises(twin: types.ModuleType) -> None:
     assert twin.send(context, c) == (True, None)
     with pytest.raises(RuntimeError):
         twin.send(context, c)
+
+
+# -- start(): the request's awaitable made inside its context, with koa's variable set there --
+CURRENT: contextvars.ContextVar[Any] = contextvars.ContextVar("start_test", default=None)
+
+
+def test_start_sets_the_variable_in_the_context_only(twin: types.ModuleType) -> None:
+    seen: list[Any] = []
+
+    def fn(ctx: str) -> Any:
+        seen.append((CURRENT.get(), VAR.get()))
+        VAR.set("set while starting")  # stays in `context`
+
+        async def run() -> Any:
+            return CURRENT.get(), VAR.get()
+        return run()
+
+    context = contextvars.copy_context()
+    coro = twin.start(context, CURRENT, "ctx", fn)
+    assert seen == [("ctx", "outside")]
+    assert twin.send(context, coro) == (True, ("ctx", "set while starting"))
+    assert CURRENT.get() is None and VAR.get() == "outside"
+
+
+def test_start_gives_something_send_steps_for_any_awaitable(twin: types.ModuleType) -> None:
+    context = contextvars.copy_context()
+    coro = twin.start(context, CURRENT, "ctx", lambda ctx: _Yield("waited"))
+    assert twin.send(context, coro) == (False, "waited")
+    assert twin.send(context, coro) == (True, None)
+
+
+def test_start_refuses_what_await_refuses(twin: types.ModuleType) -> None:
+    with pytest.raises(TypeError, match="can't be used in 'await' expression"):
+        twin.start(contextvars.copy_context(), CURRENT, "ctx", lambda ctx: 42)
+
+
+def test_start_passes_on_what_fn_raises(twin: types.ModuleType) -> None:
+    def fn(ctx: str) -> Any:
+        raise LookupError("no route")
+
+    with pytest.raises(LookupError, match="no route"):
+        twin.start(contextvars.copy_context(), CURRENT, "ctx", fn)
+    assert CURRENT.get() is None
