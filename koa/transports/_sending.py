@@ -6,7 +6,8 @@ event loop's pass, with the other connections' answers (see `_defer`). A stream 
 iterable) is chunked unless a Content-Length was set, in which case its bytes are counted and
 the connection closed on a mismatch; an HTTP/1.0 client gets it close-delimited. A file goes
 out with `os.sendfile` (uvloop, whose `loop.sendfile` is not implemented) or `loop.sendfile`
-(asyncio's loop), and in chunks read off the loop over TLS. Writing waits whenever the transport asks to pause.
+(asyncio's loop), and in chunks read off the loop over TLS. Writing waits whenever the
+transport asks to pause.
 """
 from __future__ import annotations
 
@@ -474,7 +475,11 @@ class Deferred:
         self.conns = []
         for conn in conns:
             conn._out_queued = False
-            conn._flush_out()
+            try:
+                conn._flush_out()
+            except Exception as exc:  # noqa: BLE001 - a transport refusing a write: that connection's alone
+                self.loop.call_exception_handler({
+                    "message": "koa: writing a response failed", "exception": exc, "protocol": conn})
 
 
 def _file_info(f: Any) -> tuple[int, int | None, int]:

@@ -210,3 +210,25 @@ async def test_nothing_is_written_to_a_connection_that_is_gone() -> None:
         assert hub.deferred.conns == []
     finally:
         hub.stop_timer()
+
+
+async def test_a_transport_refusing_its_write_does_not_cost_the_others_theirs() -> None:
+    loop = asyncio.get_running_loop()
+    reports: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reports.append(context))
+    hub = Hub(_app(), ServerOptions(), loop)
+    try:
+        (bad, bad_transport), (good, good_transport) = [await _connect(hub) for _ in range(2)]
+
+        def refuse(data: Any) -> None:
+            raise RuntimeError("Cannot call write() after write_eof()")
+
+        bad_transport.write = refuse  # type: ignore[method-assign]
+        _deliver(bad, GET % b"bad")
+        _deliver(good, GET % b"good")
+        await _settle()
+        assert good_transport.written.endswith(b"/good")
+        assert [r["message"] for r in reports] == ["koa: writing a response failed"]
+    finally:
+        loop.set_exception_handler(None)
+        hub.stop_timer()
