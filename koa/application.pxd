@@ -5,5 +5,5 @@ from koa.context cimport Context
 from koa.response cimport Response, length_entry
 
 
-@cython.locals(response=Response, headers=dict)
+@cython.locals(response=Response, headers=dict, text=str)
 cpdef respond(Context ctx)

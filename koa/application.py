@@ -248,7 +248,11 @@ def respond(ctx: Context) -> Any:
         payload = text.encode()
         headers["content-type"] = ("Content-Type", "text/plain; charset=utf-8")
     elif kind == TEXT:
-        payload = body.encode()
+        if type(body) is str:
+            text = body
+            payload = text.encode()  # (compiled: typed, so a direct C call)
+        else:
+            payload = body.encode()
     elif kind == BYTES:
         payload = body if isinstance(body, bytes) else bytes(body)
     elif kind == JSON:

@@ -64,6 +64,9 @@ cdef class HttpToolsProtocol(Sender):
     cdef public Py_ssize_t _max_head
     cdef public Py_ssize_t _max_headers
     cdef public object _parser
+    cdef public object _feed
+    cdef public object _keep_alive_of
+    cdef public object _method_of
     cdef public object socket
     cdef public object writable
     cdef public object _client

@@ -28,6 +28,7 @@ import logging
 import time
 from asyncio.tasks import _enter_task, _leave_task
 from collections import deque
+from collections.abc import Callable
 from contextvars import Context as _VarsContext
 from contextvars import copy_context as _copy_context
 from typing import TYPE_CHECKING, Any
@@ -241,7 +242,12 @@ class HttpToolsProtocol(Sender):
         self._access_log = hub.access_log
         self._max_head = hub.max_head
         self._max_headers = hub.max_headers
-        self._parser: Any = HttpRequestParser(self)
+        parser = HttpRequestParser(self)
+        self._parser: Any = parser
+        self._feed: Callable[[bytes], None] = parser.feed_data  # perf: bound once (again when _parser changes)
+        # perf: bound once; on_headers_complete is only ever called by this parser
+        self._keep_alive_of = parser.should_keep_alive
+        self._method_of = parser.get_method
         self._transport: asyncio.Transport | None = None
         self.socket: Any = None
         self.writable = False  # Channel: False once the client is gone or the connection is closing
@@ -352,7 +358,7 @@ class HttpToolsProtocol(Sender):
             return
         self._known = 0
         try:
-            self._parser.feed_data(data)
+            self._feed(data)
         except HttpParserUpgrade as exc:
             self._upgraded(data, exc)
         except HttpParserError as exc:
@@ -411,7 +417,7 @@ class HttpToolsProtocol(Sender):
     def on_headers_complete(self) -> None:
         parser = self._parser
         flags = self._flags
-        keep_alive = parser.should_keep_alive()
+        keep_alive = self._keep_alive_of()
         if keep_alive and not flags & _CONNECTION:
             # perf: llhttp keeps a connection alive without a Connection header for HTTP/1.1 only
             # (it accepts 0.9, 1.0, 1.1 and 2.0; tests/server/test_framing.py holds it to that)
@@ -430,7 +436,7 @@ class HttpToolsProtocol(Sender):
             self._refuse_head(505)
         elif flags & _HOST_TWICE:
             self._refuse_head(400)
-        method = parser.get_method()
+        method = self._method_of()
         if method == b"CONNECT":
             self._refuse_head(501)
         expect = False
@@ -612,6 +618,7 @@ class HttpToolsProtocol(Sender):
 
     def _closed_for_reading(self) -> None:
         self._parser = _Dead()
+        self._feed = self._parser.feed_data
 
     def _write_error(self, status: int) -> None:
         self._flush_out()
@@ -638,6 +645,7 @@ class HttpToolsProtocol(Sender):
         self._into = target
         self._into_nothing = False
         raw = self._parser = _RawBody(self, length)
+        self._feed = raw.feed_data
         raw.feed_data(data[exc.args[0]:])
 
     # -- timeouts and shutdown ---------------------------------------------------------------------
@@ -686,6 +694,7 @@ class HttpToolsProtocol(Sender):
         self._closed = True
         self.writable = False
         self._parser = _Dead()
+        self._feed = self._parser.feed_data
         self._flush_out()
         transport = self._transport
         if transport is None or transport.is_closing():
