@@ -28,7 +28,7 @@ import logging
 import time
 from asyncio.tasks import _enter_task, _leave_task
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import Context as _VarsContext
 from contextvars import copy_context as _copy_context
 from typing import TYPE_CHECKING, Any
@@ -761,6 +761,39 @@ class HttpToolsProtocol(Sender):
         """The app does not want the rest of the body (a 413): close after the response."""
         self._must_close = True
 
+    async def send(self, message: Mapping[str, Any]) -> None:
+        """Write an ASGI response message: the raw response for `ctx.respond = False` (as on ASGI).
+
+        The server frames it (chunked, or counted against the Content-Length given) and
+        closes the connection after it, as after any response the app wrote itself.
+        """
+        kind = message["type"]
+        ctx = self._ctx
+        if ctx is None or self._transport is None:
+            raise ClientDisconnected("client disconnected during the response")
+        response = ctx.response
+        if kind == "http.response.start":
+            if response.header_sent:
+                raise RuntimeError("the response has already started")
+            response._clear_headers()
+            response.status = int(message["status"])
+            for name, value in message.get("headers", ()):
+                response.append(name.decode("latin-1"), value.decode("latin-1"))  # checked as ctx.set() checks
+            self._must_close = True  # (said in the head: Connection: close)
+            self._start_stream(response)
+        elif kind == "http.response.body":
+            if not response.header_sent:
+                raise RuntimeError("http.response.body before http.response.start")
+            body = message.get("body", b"")
+            if body:
+                self._write_body(bytes(body))
+                if self._write_paused:
+                    await self._drain()
+            if not message.get("more_body", False):
+                self._end_body()
+        else:
+            raise ValueError(f"unsupported message type {kind!r}")
+
 
     # -- running requests -----------------------------------------------------------------------
     def _begin(self) -> Any:
@@ -1052,6 +1085,9 @@ class FinishedChannel:
 
     def flush_headers(self, response: Any) -> None:
         pass
+
+    async def send(self, message: Any) -> None:
+        raise RuntimeError("the response is complete: nothing more can be sent")
 
 
 FINISHED = FinishedChannel()

@@ -204,3 +204,77 @@ async def test_app_classes_with_their_own_constructors_are_called(start: Start) 
     reply = await exchange(server.port, _get("/", "/"), responses=2)
     assert [r.body for r in reply.responses] == [b"Request Response"] * 2
     assert sorted(made) == ["request", "request", "response", "response"]
+
+
+# -- ctx.req.send(): the raw response of `ctx.respond = False` -------------------------------
+async def test_a_raw_response_with_its_length_is_not_chunked_and_the_connection_closes(start: Start) -> None:
+    app = Koa(silent=True)
+
+    async def raw(ctx: Context, next: Next) -> None:  # noqa: A002
+        ctx.respond = False
+        await ctx.req.send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-length", b"5"), (b"set-cookie", b"a=1"), (b"set-cookie", b"b=2")]})
+        await ctx.req.send({"type": "http.response.body", "body": b"hello"})
+
+    app.use(raw)
+    server = await start(app)
+    reply = await exchange(server.port, _get("/", "/"), responses=2, timeout=1.0)
+    assert len(reply.responses) == 1 and reply.closed  # the app wrote it: the connection ends with it
+    response = reply.responses[0]
+    assert (response.status, response.body, response.chunked) == (200, b"hello", False)
+    assert response.header("Connection") == "close"
+    assert [v for k, v in response.headers if k.lower() == "set-cookie"] == ["a=1", "b=2"]
+
+
+async def test_a_raw_response_to_http10_is_close_delimited(start: Start) -> None:
+    app = Koa(silent=True)
+
+    async def raw(ctx: Context, next: Next) -> None:  # noqa: A002
+        ctx.respond = False
+        await ctx.req.send({"type": "http.response.start", "status": 202, "headers": []})
+        await ctx.req.send({"type": "http.response.body", "body": b"part one, ", "more_body": True})
+        await ctx.req.send({"type": "http.response.body", "body": b"part two"})
+
+    app.use(raw)
+    server = await start(app)
+    reply = await exchange(server.port, b"GET / HTTP/1.0\r\n\r\n", timeout=1.0)
+    assert reply.closed
+    assert reply.raw.startswith(b"HTTP/1.1 202 Accepted\r\n") and b"Transfer-Encoding" not in reply.raw
+    assert reply.raw.endswith(b"\r\n\r\npart one, part two")
+
+
+async def test_send_refuses_what_does_not_fit(start: Start) -> None:
+    app = Koa(silent=True)
+    refused: list[str] = []
+    kept: list[Context] = []
+
+    async def raw(ctx: Context, next: Next) -> None:  # noqa: A002
+        if ctx.path == "/late":
+            try:
+                await kept[0].req.send({"type": "http.response.body", "body": b"late"})
+            except RuntimeError as err:
+                refused.append(str(err))
+            ctx.body = "ok"
+            return
+        kept.append(ctx)
+        ctx.respond = False
+        for message in ({"type": "http.response.body", "body": b"x"}, {"type": "websocket.send"}):
+            try:
+                await ctx.req.send(message)
+            except (RuntimeError, ValueError) as err:
+                refused.append(type(err).__name__)
+        await ctx.req.send({"type": "http.response.start", "status": 204, "headers": []})
+        try:
+            await ctx.req.send({"type": "http.response.start", "status": 200, "headers": []})
+        except RuntimeError as err:
+            refused.append(str(err))
+
+    app.use(raw)
+    server = await start(app)
+    first = await exchange(server.port, _get("/"), timeout=1.0)  # (until the server closes)
+    assert first.responses[0].status == 204 and first.closed
+    assert first.responses[0].header("Connection") == "close"
+    second = await exchange(server.port, _get("/late"), responses=1)
+    assert second.responses[0].body == b"ok"
+    assert refused == ["RuntimeError", "ValueError", "the response has already started",
+                       "the response is complete: nothing more can be sent"]

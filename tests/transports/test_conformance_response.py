@@ -350,9 +350,6 @@ async def test_respond_false_sends_nothing_from_koa(served: Served) -> None:
 
 async def test_raw_response_through_ctx_req_send(served: Served, transport: str) -> None:
     """`ctx.respond = False` and ASGI messages to `ctx.req.send()`: the raw response on every transport."""
-    if transport == "httptools":
-        pytest.xfail("koa's own server has no ctx.req.send() yet (the ASGI and aiohttp channels have)")
-
     async def h(ctx: Context) -> None:
         ctx.respond = False
         await ctx.req.send({"type": "http.response.start", "status": 201, "headers": [(b"x-raw", b"1")]})
