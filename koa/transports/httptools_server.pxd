@@ -49,7 +49,6 @@ cdef class Hub:
     cdef public bint fast_new
     cdef public object context_class
     cdef public object response_class
-    cdef public object current
 
 
 cdef class HttpToolsProtocol(Sender):

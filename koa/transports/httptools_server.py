@@ -151,7 +151,6 @@ class Hub:
             and app.response.__init__ is Response.__init__
             and app.context.__init__ is Context.__init__
         )
-        self.current = current_var  # koa.current_context()'s variable, set in each request's context
         self.scheme = "https" if options.ssl is not None else "http"
         self.max_head = options.max_header_size
         self.max_headers = options.max_headers
@@ -798,8 +797,7 @@ class HttpToolsProtocol(Sender):
     # -- running requests -----------------------------------------------------------------------
     def _begin(self) -> Any:
         """The coroutine that handles the active request (a fresh Context, a fresh contextvars context)."""
-        if self._out is not None:
-            self._flush_out()  # the answer before this one (pipelining): out first
+        self._flush_out()  # the answer before this one (pipelining), if it waits: out first
         ctx = self._ctx = self._new_context(self._request)  # type: ignore[arg-type]  # set by the caller
         self._context = _copy_context()
         if self._access_log is not None:
@@ -814,7 +812,7 @@ class HttpToolsProtocol(Sender):
         app = self._app
         self._direct = True
         try:
-            return start(self._context, hub.current, ctx, app._fn or app._composed())
+            return start(self._context, current_var, ctx, app._fn or app._composed())
         except Exception as err:  # noqa: BLE001 - the first middleware failed before awaiting
             return _raise(err)
 
@@ -867,7 +865,6 @@ class HttpToolsProtocol(Sender):
                 done, yielded = send(self._context, coro)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001
                 _leave_task(loop, task)
-                coro = None
                 if not self._direct:  # a bug of ours: report it, drop the connection
                     self._crashed(exc)
                     return
@@ -888,7 +885,6 @@ class HttpToolsProtocol(Sender):
                     coro = self._finish()
                 else:
                     if self._direct:
-                        coro = None
                         try:
                             yielded = self._settle(None)
                         except BaseException as err:  # noqa: BLE001 - a bug of ours
@@ -944,11 +940,9 @@ class HttpToolsProtocol(Sender):
                 except Exception as err:  # noqa: BLE001
                     if not self._direct:
                         raise
-                    coro = self._coro = None
                     done, yielded = True, self._settle(err)  # the app's error: its response
                 else:
-                    if done and self._direct and not self._sending:
-                        coro = self._coro = None
+                    if done and self._direct:  # (never while _sending: _settle() ended it)
                         yielded = self._settle(None)
             except BaseException as err:  # noqa: BLE001 - cancelled (client gone, shutdown) or a bug of ours
                 self._coro = None

@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from security.fuzz.inproc import MemoryTransport
+
 from koa import Koa
 from koa.context import Context
 from koa.transports._sending import DEFER_BATCH, DEFER_SIZE
@@ -21,15 +23,14 @@ from koa.types import Next
 GET = b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
-class Recording(asyncio.Transport):
-    """Records what happens to it, in order: ("write", bytes), ("eof",), ("close",)."""
+class Recording(MemoryTransport):
+    """The fuzzer's in-memory transport, also recording what happens to it, in order:
+    ("write", bytes), ("eof",), ("close",)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, protocol: HttpToolsProtocol) -> None:
-        super().__init__()
-        self._loop = loop
+        super().__init__(loop)
         self.protocol = protocol
         self.events: list[tuple[Any, ...]] = []
-        self.closed = False
 
     @property
     def written(self) -> bytes:
@@ -38,36 +39,16 @@ class Recording(asyncio.Transport):
     def write(self, data: Any) -> None:
         assert not self.closed, "write after close"
         self.events.append(("write", bytes(data)))
-
-    def writelines(self, lines: Any) -> None:
-        self.write(b"".join(lines))
+        super().write(data)
 
     def close(self) -> None:
         if not self.closed:
-            self.closed = True
             self.events.append(("close",))
-            self._loop.call_soon(self.protocol.connection_lost, None)
-
-    def abort(self) -> None:
-        self.close()
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def can_write_eof(self) -> bool:
-        return True
+        super().close()
 
     def write_eof(self) -> None:
         self.events.append(("eof",))
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return ("127.0.0.1", 40000) if name == "peername" else default
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
+        super().write_eof()
 
 
 def _app() -> Koa:
