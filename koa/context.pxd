@@ -1,4 +1,6 @@
 # Declarations that make Context a C type when compiled; context.py is the code and the pure twin.
+cimport cython
+
 from koa.request cimport Request
 from koa.response cimport Response
 
@@ -17,6 +19,11 @@ cdef class Context:
     cdef public object _cookies
 
     cdef _init(self, app, Request request, Response response)
+
+
+@cython.locals(request=Request, response=Response, held_ctx=Py_ssize_t, held_request=Py_ssize_t,
+               held_response=Py_ssize_t)
+cdef object _unlink(Context ctx, bint probe)
 
 
 cdef extern from "Python.h":

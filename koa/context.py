@@ -303,12 +303,18 @@ _UNHELD: tuple[int, int, int] | None = None
 def release(ctx: Context, _probe: bool = False) -> Any:
     """Unlink a finished request's ctx, request and response when only the caller holds `ctx`
     (in one local variable) and nothing else holds any of the three. True when unlinked."""
+    return _unlink(ctx, _probe)
+
+
+def _unlink(ctx: Context, probe: bool) -> Any:
+    # (compiled, a cdef function typed in context.pxd: the counts are compared and the links cut in C)
     request = ctx.request
     response = ctx.response
-    if _probe:
+    if probe:
         return getrefcount(ctx), getrefcount(request), getrefcount(response)
     unheld = _UNHELD or _calibrate()
-    if getrefcount(ctx) != unheld[0] or getrefcount(request) != unheld[1] or getrefcount(response) != unheld[2]:
+    held_ctx, held_request, held_response = unheld
+    if getrefcount(ctx) != held_ctx or getrefcount(request) != held_request or getrefcount(response) != held_response:
         return False  # kept by the app (a task, a closure, a cookie jar...): the collector's job
     request.ctx = response.ctx = None  # type: ignore[assignment]
     request.response = None  # type: ignore[assignment]

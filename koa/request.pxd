@@ -28,6 +28,6 @@ cdef class Request:
     cdef public object files
 
     @cython.locals(url=str)
-    cpdef str _split(self)
+    cdef str _split(self)  # (cdef: a cpdef method on a class with __dict__ looks itself up per call)
 
     cdef _init(self, method, url, raw_headers, channel, http_version, scheme, client)

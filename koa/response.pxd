@@ -1,4 +1,7 @@
 # Declarations that make Response a C type when compiled; response.py is the code and the pure twin.
+cimport cython
+
+
 cdef class Response:
     cdef dict __dict__
     cdef object __weakref__
@@ -14,9 +17,12 @@ cdef class Response:
     cdef public dict _headers
     cdef public bint header_sent
 
+    @cython.locals(first=Py_UCS4, markup=bint, length=Py_ssize_t)
+    cdef _set_text(self, dict headers, bint set_type, str text)
     cdef _set_json(self, dict headers, bint set_type)
     cdef _init(self)
 
 
-cdef dict _LENGTH_ENTRIES
+cdef list _LENGTH_ENTRIES
+cdef Py_ssize_t _CACHED_LENGTHS
 cpdef tuple length_entry(Py_ssize_t n)

@@ -36,17 +36,19 @@ _JSON_TYPE = ("Content-Type", "application/json; charset=utf-8")
 
 # perf: the Content-Length entries of bodies under 8 KiB, each built once (no str and tuple per
 # response, and the transports' head cache then matches them by identity)
-_LENGTH_ENTRIES: dict[int, tuple[str, str]] = {}
+_CACHED_LENGTHS = 8192
+# the entries of the lengths below _CACHED_LENGTHS, made on first use (a list: indexed in C)
+_LENGTH_ENTRIES: list[tuple[str, str] | None] = [None] * _CACHED_LENGTHS
 
 
 def length_entry(n: int) -> tuple[str, str]:
     """The `_headers` entry of `Content-Length: n`."""
-    entry = _LENGTH_ENTRIES.get(n)
-    if entry is None:
-        entry = ("Content-Length", str(n))
-        if n < 8192:
-            _LENGTH_ENTRIES[n] = entry
-    return entry
+    if 0 <= n < _CACHED_LENGTHS:
+        entry = _LENGTH_ENTRIES[n]
+        if entry is None:
+            entry = _LENGTH_ENTRIES[n] = ("Content-Length", str(n))
+        return entry
+    return ("Content-Length", str(n))
 
 
 # Body kinds, decided once in the body setter and read by respond() and the transports.
@@ -151,15 +153,7 @@ class Response:
             self._explicit_status = True
         set_type = "content-type" not in headers
         if isinstance(value, str):
-            self._kind = TEXT
-            if set_type:
-                first = value[:1]
-                if first.isspace():  # perf: strip only when there is leading white space
-                    first = value.lstrip()[:1]
-                headers["content-type"] = _HTML_TYPE if first == "<" else _TEXT_TYPE
-            if "transfer-encoding" not in headers:
-                length = len(value) if value.isascii() else len(value.encode())
-                headers["content-length"] = length_entry(length)
+            self._set_text(headers, set_type, value)
         elif isinstance(value, (bytes, bytearray, memoryview)):
             self._kind = BYTES
             if set_type:
@@ -187,6 +181,22 @@ class Response:
                 self._set_length(size)
         else:
             self._set_json(headers, set_type)
+
+    def _set_text(self, headers: dict[str, tuple[str, str | list[str]]], set_type: bool, text: str) -> None:
+        # (compiled, typed in response.pxd: `first` is a C character, its tests are C calls)
+        self._kind = TEXT
+        if set_type:
+            markup = False
+            if text:
+                first = text[0]
+                if first.isspace():  # perf: strip only when there is leading white space
+                    markup = text.lstrip()[:1] == "<"
+                else:
+                    markup = first == "<"
+            headers["content-type"] = _HTML_TYPE if markup else _TEXT_TYPE
+        if "transfer-encoding" not in headers:
+            length = len(text) if text.isascii() else len(text.encode())
+            headers["content-length"] = length_entry(length)
 
     def _set_json(self, headers: dict[str, tuple[str, str | list[str]]], set_type: bool) -> None:
         self._kind = JSON

@@ -47,8 +47,15 @@ cdef class Hub:
     cdef public Deferred deferred
     cdef public bint direct
     cdef public bint fast_new
+    cdef public list spare_requests
+    cdef public list spare_contexts
+    cdef public Py_ssize_t requests_kept
+    cdef public Py_ssize_t contexts_kept
     cdef public object context_class
     cdef public object response_class
+
+    @cython.locals(request=Request, response=Response)
+    cdef keep(self, Context ctx)  # (cdef: a cpdef method of a class with __dict__ looks itself up per call)
 
 
 cdef class HttpToolsProtocol(Sender):
@@ -116,11 +123,16 @@ cdef class HttpToolsProtocol(Sender):
     cpdef _begin(self)
     cpdef _settle(self, exc)
 
-    @cython.locals(request=Request)
+    @cython.locals(request=Request, hub=Hub, n=Py_ssize_t)
     cdef Request _new_request(self, method, url, headers, version)
 
-    @cython.locals(hub=Hub, response=Response, ctx=Context)
+    @cython.locals(hub=Hub, response=Response, ctx=Context, n=Py_ssize_t)
     cdef Context _new_context(self, Request request)
+
+
+cdef dict _METHODS  # (typed: .get() without a bound method per request)
+cdef str _method_name(bytes method)
+cdef int _HOST, _HOST_TWICE, _TE, _EXPECT, _CONNECTION  # (C ints: the head's flags are tested in C)
 
 
 cdef extern from *:
@@ -140,3 +152,22 @@ cdef extern from *:
     }
     """
     object _alloc "koa_alloc" (object base, object cls)
+
+
+cdef extern from *:
+    """
+    /* Hub.keep(): nothing tells `o` from a new object of `base` once its fields are set again:
+       no weak reference to it, no attribute in its own __dict__, no slot a subclass added */
+    static int koa_reusable(PyObject *o, PyObject *base) {
+        PyTypeObject *t = Py_TYPE(o);
+        PyObject *dict;
+        if (!PyType_Check(base) || t->tp_basicsize != ((PyTypeObject *)base)->tp_basicsize) return 0;
+        if (t->tp_weaklistoffset > 0 && *(PyObject **)((char *)o + t->tp_weaklistoffset) != NULL) return 0;
+        if (t->tp_dictoffset > 0) {
+            dict = *(PyObject **)((char *)o + t->tp_dictoffset);
+            if (dict != NULL && PyDict_GET_SIZE(dict) != 0) return 0;
+        }
+        return 1;
+    }
+    """
+    bint _reusable "koa_reusable" (object obj, object base)

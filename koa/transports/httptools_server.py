@@ -61,6 +61,10 @@ if not cython.compiled:  # compiled, httptools_server.pxd does this in C (base's
         """base.__new__(cls): an instance of the subclass `cls`, not initialised."""
         return base.__new__(cls)
 
+    def _reusable(obj: Any, base: type[Any]) -> bool:
+        """Whether Hub.keep() may pool `obj`: never in the pure twin, whose fields are its __dict__."""
+        return False
+
 _lower = bytes.lower  # perf: called per header, without a method lookup each time
 _NOTHING: Any = object()  # no handover pending (None is a valid thing for a coroutine to yield)
 
@@ -70,6 +74,15 @@ _HOST_TWICE = 2
 _TE = 4
 _EXPECT = 8
 _CONNECTION = 16
+
+def _method_name(method: bytes) -> str:
+    # perf: the usual two by comparing bytes (no hash of a new bytes object), the others by a lookup
+    if method == b"GET":
+        return "GET"
+    if method == b"POST":
+        return "POST"
+    return _METHODS.get(method) or method.decode("latin-1")
+
 
 _METHODS = {m.encode(): m for m in (
     "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "QUERY",
@@ -82,6 +95,7 @@ _VERSION_ERRORS = ("Invalid HTTP version", "Invalid major version", "Invalid min
 LINGER = 2.0  # seconds to read (and drop) what a client still sends after we answered and closed
 BODY_HIGH_WATER = 256 * 1024  # buffered, unread request body: stop reading past this
 MAX_QUEUED = 32  # pipelined requests waiting: stop reading past this
+SPARES = 32  # finished requests' objects kept for reuse (Hub.keep), per server
 CHUNK_EXTENSION_LIMIT = 4096  # bytes of chunk extensions per chunk
 _CHUNK_LINE_SLACK = 64  # the chunk-size digits and CRLFs around the extensions
 
@@ -151,6 +165,11 @@ class Hub:
             and app.response.__init__ is Response.__init__
             and app.context.__init__ is Context.__init__
         )
+        # finished requests' objects, for the next requests to make again (see keep()): stacks of
+        # a fixed size, so that taking and putting back never resizes a list
+        self.spare_requests: list[Any] = [None] * SPARES
+        self.spare_contexts: list[Any] = [None] * SPARES
+        self.requests_kept = self.contexts_kept = 0
         self.scheme = "https" if options.ssl is not None else "http"
         self.max_head = options.max_header_size
         self.max_headers = options.max_headers
@@ -224,6 +243,28 @@ class Hub:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def keep(self, ctx: Context) -> None:
+        """Pool a released request's objects, for _new_request() and _new_context() to make again.
+
+        Only what nothing can tell apart from a new object is kept: no weak reference to it, no
+        attribute of its own, no slot a subclass added (see _reusable). Its fields are set again
+        by the next request's _init(); what could hold the app's data is dropped now.
+        """
+        request = ctx.request
+        response = ctx.response
+        if (self.requests_kept == SPARES or self.contexts_kept == SPARES or not _reusable(ctx, Context)
+                or not _reusable(request, Request) or not _reusable(response, Response)):
+            return
+        ctx.request = None  # type: ignore[assignment]
+        ctx.params = ctx._state = ctx._cookies = ctx.router = None  # type: ignore[assignment]
+        request.channel = request.client = request._raw_headers = request._headers = request._query = None  # type: ignore[assignment]
+        request._body = request.body = request.raw_body = request.files = None
+        response._body = response._headers = response._message = None  # type: ignore[assignment]
+        self.spare_requests[self.requests_kept] = request
+        self.requests_kept += 1
+        self.spare_contexts[self.contexts_kept] = ctx
+        self.contexts_kept += 1
 
 
 class HttpToolsProtocol(Sender):
@@ -390,6 +431,7 @@ class HttpToolsProtocol(Sender):
             self._error = 414
             raise _Refused
 
+    @cython.locals(name=bytes, value=bytes, headers=list, size=cython.Py_ssize_t)  # type: ignore[untyped-decorator]
     def on_header(self, name: bytes, value: bytes) -> None:
         headers = self._headers
         if headers is None:
@@ -413,6 +455,8 @@ class HttpToolsProtocol(Sender):
             self._expect = value
             self._flags |= _EXPECT
 
+    @cython.locals(flags=cython.int, keep_alive=cython.bint, expect=cython.bint, version=str, method=bytes,  # type: ignore[untyped-decorator]
+                   headers=list, host=bytes)
     def on_headers_complete(self) -> None:
         parser = self._parser
         flags = self._flags
@@ -453,7 +497,7 @@ class HttpToolsProtocol(Sender):
         self._headers = None  # from here on, on_header means trailers
         self._known += self._head_size + len(method) + 14
         request = self._new_request(
-            _METHODS.get(method) or method.decode("latin-1"), self._url.decode("latin-1"), headers or [], version)
+            _method_name(method), self._url.decode("latin-1"), headers or [], version)
         if flags & _CONNECTION and parser.should_upgrade():  # (CONNECT, the other upgrade, is refused above)
             # we do not switch protocols: answer over HTTP/1.1, then close. llhttp leaves the
             # body of such a request unread; _upgraded() reads a Content-Length one itself
@@ -819,9 +863,16 @@ class HttpToolsProtocol(Sender):
     # perf: the request's objects, made without the class calls (type call, argument tuple and
     # parsing) when the app's classes keep koa's constructors (Hub.fast_new)
     def _new_request(self, method: str, url: str, headers: list[tuple[bytes, bytes]], version: str) -> Request:
-        if not self._hub.fast_new:
+        hub = self._hub
+        if not hub.fast_new:
             return self._request_class(method, url, headers, self, version, self._scheme, self._client)
-        request = _alloc(Request, self._request_class)
+        n = hub.requests_kept
+        if n:
+            n = hub.requests_kept = n - 1
+            request = hub.spare_requests[n]
+            hub.spare_requests[n] = None
+        else:
+            request = _alloc(Request, self._request_class)
         request._init(method, url, headers, self, version, self._scheme, self._client)
         return request  # type: ignore[no-any-return]
 
@@ -829,9 +880,16 @@ class HttpToolsProtocol(Sender):
         hub = self._hub
         if not hub.fast_new:
             return self._create_context(request)
-        response = _alloc(Response, hub.response_class)
+        n = hub.contexts_kept
+        if n:
+            n = hub.contexts_kept = n - 1
+            ctx = hub.spare_contexts[n]
+            hub.spare_contexts[n] = None
+            response = ctx.response
+        else:
+            response = _alloc(Response, hub.response_class)
+            ctx = _alloc(Context, hub.context_class)
         response._init()
-        ctx = _alloc(Context, hub.context_class)
         ctx._init(hub.app, request, response)
         return ctx  # type: ignore[no-any-return]
 
@@ -971,7 +1029,9 @@ class HttpToolsProtocol(Sender):
     def _release_finished(self) -> None:
         ctx = self._finished
         self._finished = None
-        release(ctx)  # type: ignore[arg-type]  # freed now rather than by the cycle collector, unless kept
+        # freed now rather than by the cycle collector, unless kept; or made again by the next request
+        if release(ctx) and self._hub.fast_new:  # type: ignore[arg-type]
+            self._hub.keep(ctx)  # type: ignore[arg-type]
 
     def _park(self) -> Any:
         if self._transport is None:
