@@ -267,7 +267,7 @@ def respond(ctx: Context) -> Any:
         raise AssertionError(f"unknown body kind {kind}")
     # the real size, whatever Content-Length middleware may have set: framing is ours,
     # unless the app asked for chunking (koa: the length setter yields to Transfer-Encoding)
-    if "transfer-encoding" in headers:
+    if response._framing and "transfer-encoding" in headers:
         headers.pop("content-length", None)
     else:
         headers["content-length"] = length_entry(len(payload))

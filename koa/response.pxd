@@ -15,6 +15,7 @@ cdef class Response:
     cdef public object _kind
     cdef public bint _explicit_null_body
     cdef public dict _headers
+    cdef public bint _framing
     cdef public bint header_sent
 
     @cython.locals(first=Py_UCS4, markup=bint, length=Py_ssize_t)

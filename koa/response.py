@@ -60,7 +60,7 @@ class Response:
 
     __slots__ = (
         "app", "ctx", "request", "_status", "_explicit_status", "_message", "_body",
-        "_kind", "_explicit_null_body", "_headers", "header_sent", "__dict__",
+        "_kind", "_explicit_null_body", "_headers", "_framing", "header_sent", "__dict__",
     )
 
     app: Koa
@@ -80,6 +80,9 @@ class Response:
         self._explicit_null_body = False
         # lower-case name -> (name as first set, value or list of values)
         self._headers: dict[str, tuple[str, str | list[str]]] = {}
+        # perf: set() took a Transfer-Encoding or Connection (only set() takes any name): until
+        # then, respond() and the transports need not look for them
+        self._framing = False
         self.header_sent = False
 
     # -- status ----------------------------------------------------------------------
@@ -194,7 +197,7 @@ class Response:
                 else:
                     markup = first == "<"
             headers["content-type"] = _HTML_TYPE if markup else _TEXT_TYPE
-        if "transfer-encoding" not in headers:
+        if not self._framing or "transfer-encoding" not in headers:
             length = len(text) if text.isascii() else len(text.encode())
             headers["content-length"] = length_entry(length)
 
@@ -205,7 +208,7 @@ class Response:
             headers["content-type"] = _JSON_TYPE
 
     def _set_length(self, n: int) -> None:
-        if "transfer-encoding" not in self._headers:
+        if not self._framing or "transfer-encoding" not in self._headers:
             self._headers["content-length"] = length_entry(n)
 
     @property
@@ -383,7 +386,10 @@ class Response:
             stored: str | list[str] = [check_value(field, v) for v in value]
         else:
             stored = check_value(field, value)
-        self._headers[field.lower()] = (field, stored)
+        name = field.lower()
+        if name == "transfer-encoding" or name == "connection":
+            self._framing = True
+        self._headers[name] = (field, stored)
 
     def append(self, field: str, value: Any) -> None:
         """Koa's response.append(): add a value, keeping the ones already set."""

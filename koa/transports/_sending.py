@@ -75,7 +75,7 @@ class Sender:
     def _head(self, response: Response, streaming: bool) -> bytes:
         """The head of `response`, with the server's Connection (and framing, when streaming) lines."""
         headers = response._headers
-        if "connection" in headers or "transfer-encoding" in headers:
+        if response._framing and ("connection" in headers or "transfer-encoding" in headers):
             self._take_framing_headers(headers)
         status = response._status
         # after a 413 the body was not read (API.md: close)
