@@ -15,6 +15,8 @@ cdef class Endpoint:
 
 cdef class Routes:
     cdef public object router
+    cdef public dict trees
+    cdef public object host
 
     @cython.locals(request=Request, endpoint=Endpoint, trees=dict, found=tuple)
     cdef _dispatch(self, Context ctx, next)

@@ -30,11 +30,14 @@ class Endpoint:
 class Routes:
     """router.routes(): the middleware that runs the route matching ctx.method and ctx.path."""
 
-    __slots__ = ("router",)
+    __slots__ = ("router", "trees", "host")
     _koa_async_middleware = True  # __call__ returns the route's awaitable: no extra coroutine
 
     def __init__(self, router: Router) -> None:
         self.router = router
+        # the router's, kept here to be read without a lookup per request (see Router.host, Router._trees)
+        self.trees: dict[str, Any] | None = None
+        self.host: Any = None
 
     def __call__(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
         return self._dispatch(ctx, next)
@@ -42,10 +45,10 @@ class Routes:
     def _dispatch(self, ctx: Context, next: Next) -> Awaitable[Any]:  # noqa: A002
         # (compiled, ctx is typed here: its fields and its request's are read without a lookup)
         router = self.router
-        trees = router._trees
+        trees = self.trees
         if trees is None:
             trees = router._build()
-        if router.host is not None and not router.match_host(ctx.hostname):
+        if self.host is not None and not router.match_host(ctx.hostname):
             return next()
         ctx.router = router
         request = ctx.request

@@ -106,6 +106,7 @@ class Router:
         host: Host | None = None,
         methods: Iterable[str] | None = None,
     ) -> None:
+        self._routes = Routes(self)  # (first: host and _trees are kept in it, see below)
         self.sensitive = sensitive
         self.strict = strict
         self.host = host
@@ -115,8 +116,26 @@ class Router:
         self._prefix = _trim(prefix)
         self._shapes: Leaves = {}
         self._names: dict[str, Layer] = {}
-        self._trees: dict[str, Tree[Endpoint]] | None = None
-        self._routes = Routes(self)
+        self._trees = None
+
+    # perf: both live in the Routes middleware (C fields when compiled), which reads them per request
+    @property
+    def host(self) -> Host | None:
+        """Only requests for this host (a str, a list of them, or a regex) are routed."""
+        return self._routes.host  # type: ignore[no-any-return]
+
+    @host.setter
+    def host(self, value: Host | None) -> None:
+        self._routes.host = value
+
+    @property
+    def _trees(self) -> dict[str, Tree[Endpoint]] | None:
+        """The matching trees per method, built on first use; None once a change makes them stale."""
+        return self._routes.trees
+
+    @_trees.setter
+    def _trees(self, value: dict[str, Tree[Endpoint]] | None) -> None:
+        self._routes.trees = value
 
     # ---------------------------------------------------------------- registration
 
