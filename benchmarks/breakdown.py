@@ -7,8 +7,8 @@ above it, so the difference is that stage's cost:
 
     bare        benchmarks/http/bare.py: llhttp parses, a canned answer is written (GET /)
     parse       koa's parser callbacks, the head checks and the Request; the app is not run
-    context     + Context and Response (app.create_context) and the request's contextvars
-    respond     + app.handle() with no middleware: a 404 settled, its head built, written, finished
+    respond     + Context and Response, the request's contextvars, and what app.handle() does with
+                no middleware: a 404 settled, its head built, written, finished, the objects released
     handler     + one middleware setting ctx.body = "Hello, World!" (instead of the 404)
     router      + a Router holding the 203 GitHub API routes (GET /users/42 from here on)
     10 layers   + 10 no-op middleware in front
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextvars
 import json
 import os
 import subprocess
@@ -40,7 +39,7 @@ sys.path.insert(0, str(HERE / "http"))
 
 ROOT = b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
 USER = b"GET /users/42 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"  # the router rows
-STAGES = ("bare", "parse", "context", "respond", "handler", "router", "10 layers")
+STAGES = ("bare", "parse", "respond", "handler", "router", "10 layers")
 
 
 class _Transport:
@@ -114,7 +113,7 @@ def _apps() -> dict[str, Any]:
     for _ in range(10):
         layered.use(no_op())
     layered.use(router.routes()).use(router.allowed_methods())
-    return {"parse": empty, "context": empty, "respond": empty, "handler": handler, "router": routed,
+    return {"parse": empty, "respond": empty, "handler": handler, "router": routed,
             "10 layers": layered}
 
 
@@ -127,24 +126,17 @@ def measure(rounds: int, n: int) -> dict[str, Any]:
     from koa.transports.options import ServerOptions
 
     class ParseOnly(HttpToolsProtocol):
-        """The app is not run: a parsed request is dropped (with the context, when `context`).
+        """The app is not run: a parsed request is dropped.
 
-        (These two overrides are Python methods: the parse and context rows include a call into each.)"""
-
-        context = False
+        (Its two overrides are Python methods: the parse row includes a call into each. The
+        context is not a row of its own: the server makes and releases it in C (and reuses its
+        objects, see Hub.keep), which a Python override here could not do as it does.)"""
 
         def _begin(self) -> Any:
-            if self.context:
-                self._ctx = self._create_context(self._request)  # type: ignore[arg-type]
-                self._context = contextvars.copy_context()
             return None
 
         def _run(self, coro: Any) -> None:
-            self._ctx = None
             self._request = None
-
-    class WithContext(ParseOnly):
-        context = True
 
     results: dict[str, Any] = {"compiled": bool(__speedups__)}
     bare = BareProtocol()
@@ -157,7 +149,7 @@ def measure(rounds: int, n: int) -> dict[str, Any]:
     try:
         for stage in STAGES[1:]:
             hub = Hub(apps[stage], ServerOptions(), loop)
-            cls = {"parse": ParseOnly, "context": WithContext}.get(stage, HttpToolsProtocol)
+            cls = ParseOnly if stage == "parse" else HttpToolsProtocol
             protocol = cls(hub)
             transport = _Transport()
             # the protocol's requests run as its connection task (see koa/transports/_driver.py)
@@ -189,8 +181,7 @@ def _table(compiled: dict[str, Any], pure: dict[str, Any] | None) -> str:
     what = {
         "bare": "llhttp parse + a canned answer (the ceiling)",
         "parse": "koa's parser callbacks, head checks, Request",
-        "context": "Context, Response, contextvars",
-        "respond": "handle(): a 404 settled, head built, written, finished",
+        "respond": "Context, Response, contextvars; a 404 settled, head built, written, finished",
         "handler": "one middleware setting a text body",
         "router": "Router with 203 routes, GET /users/:id",
         "10 layers": "10 no-op middleware",

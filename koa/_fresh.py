@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 
 _NO_CACHE = re.compile(r"(?:^|,)\s*no-cache\s*(?:,|$)")
 
 
 def _http_date(value: str) -> float | None:
+    from email.utils import parsedate_to_datetime  # (on first use: see koa/response.py)
+
     try:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -8,7 +8,13 @@ from __future__ import annotations
 import functools
 import mimetypes
 
-_DB = mimetypes.MimeTypes(filenames=())
+
+@functools.cache
+def _db() -> mimetypes.MimeTypes:
+    # made on first use (~0.5 MiB): an app that never looks a type up never pays for the table
+    return mimetypes.MimeTypes(filenames=())
+
+
 _OVERRIDES = {
     "bin": "application/octet-stream",
     "text": "text/plain",
@@ -76,7 +82,8 @@ def lookup(name: str) -> str | None:
         return None
     found = _OVERRIDES.get(ext)
     if found is None:
-        found = _DB.types_map[True].get("." + ext) or _DB.types_map[False].get("." + ext)
+        db = _db()
+        found = db.types_map[True].get("." + ext) or db.types_map[False].get("." + ext)
     return found
 
 

@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -199,6 +198,8 @@ def _cookie_header(
     if expires is not None:
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=UTC)
+        from email.utils import format_datetime  # (on first use: see koa/response.py)
+
         parts.append("expires=" + format_datetime(expires.astimezone(UTC), usegmt=True))
     if domain:
         parts.append(f"domain={domain}")

@@ -16,7 +16,6 @@ import re
 import stat as stat_module
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -185,6 +184,8 @@ async def send_file(ctx: Context, path: str, options: SendOptions) -> str | None
     if not response.type:  # an extension with no known type
         response.type = "application/octet-stream"
     if options.last_modified and not response.has("Last-Modified"):
+        from email.utils import formatdate  # (on first use: see koa/response.py)
+
         response.set("Last-Modified", formatdate(st.st_mtime, usegmt=True))
     if not response.has("Cache-Control"):
         response.set("Cache-Control", options.cache_control)
@@ -305,6 +306,8 @@ def _timestamp(value: str | None) -> float | None:
     if not value:
         return None
     try:
+        from email.utils import parsedate_to_datetime  # (on first use: see koa/response.py)
+
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None

@@ -1,6 +1,7 @@
 """_http11.head(): heads are cached, and a cached head is never handed to a response it does not fit."""
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -58,7 +59,7 @@ def test_a_header_with_several_values_is_never_taken_from_the_cache() -> None:
 def test_a_new_second_gets_a_new_date(monkeypatch: pytest.MonkeyPatch) -> None:
     head = _http11.head(_response(), "")
     assert b"Date: " in head
-    monkeypatch.setattr(_http11, "time", SimpleNamespace(time=lambda: 86400.0 * 365))  # 1971-01-01
+    monkeypatch.setattr(_http11, "time", SimpleNamespace(time=lambda: 86400.0 * 365, gmtime=time.gmtime))  # 1971-01-01
     _http11.refresh_date()
     try:
         assert b"Date: Fri, 01 Jan 1971 00:00:00 GMT\r\n" in _http11.head(_response(), "")
@@ -66,3 +67,11 @@ def test_a_new_second_gets_a_new_date(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.undo()
         _http11.refresh_date()
     assert _http11.head(_response(), "") == head or b"1971" not in _http11.head(_response(), "")
+
+
+@pytest.mark.parametrize("seconds", [0, 784111777, 951782400.5, 1_700_000_000, 4_102_444_799, 1_798_000_000])
+def test_the_date_header_is_an_imf_fixdate(seconds: float) -> None:
+    # written as email.utils writes it (the email package is not imported by the server for this)
+    from email.utils import formatdate
+
+    assert _http11.http_date(seconds) == formatdate(seconds, usegmt=True)
