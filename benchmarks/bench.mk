@@ -6,10 +6,10 @@
 #                     koa's median req/s over the bare protocol's in the same run is below BENCH_FLOORS
 PEERS_PY := benchmarks/.peers-venv/bin/python
 # Floors on koa's ratio to bare, per scenario ('*' = each): about 0.7x what `make bench-quick`
-# measured on the 2-core CI machine (2026-11-24, after deferred writes and direct handling:
-# plaintext 0.71, json 0.70, router 0.76, mw 0.63, 64k 1.03, post 0.56, c1024 0.70), so that only
-# a real regression trips them.
-BENCH_FLOORS ?= --floor plaintext=0.50 --floor json=0.49 --floor router=0.53 --floor mw=0.44 --floor 64k=0.60 --floor post=0.39 --floor c1024=0.49
+# typically measures on the 2-core CI machine (2026-11-24, after object reuse: plaintext 0.79,
+# json 0.85, router 0.87, mw 0.69, 64k 1.03, post 0.65, c1024 0.77; single rounds dip ~15%
+# below), so that only a real regression trips them.
+BENCH_FLOORS ?= --floor plaintext=0.52 --floor json=0.55 --floor router=0.58 --floor mw=0.45 --floor 64k=0.68 --floor post=0.44 --floor c1024=0.50
 BENCH_ARGS ?=
 
 .PHONY: bench bench-quick bench-peers bench-floors
