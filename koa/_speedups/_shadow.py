@@ -2,7 +2,7 @@
 
 (Compiled, `cython.compiled` is a constant Cython folds at build time; see koa/context.py.
 `locals` types a function's variables when compiled and does nothing here, as in Cython's own
-pure-Python shadow module; `bint` is the C truth value it may name.)
+pure-Python shadow module; `bint`, `int` and `Py_ssize_t` are the C types it names.)
 """
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,7 +13,6 @@ compiled = False
 bint = bool
 int = int  # noqa: A001
 Py_ssize_t = int
-Py_UCS4 = str
 
 
 def locals(**types: Any) -> Callable[[F], F]:  # noqa: A001 - Cython's name
